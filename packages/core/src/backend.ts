@@ -1,0 +1,52 @@
+import type { LookupKey } from './lookup.js';
+import type { StoredToken } from './token.js';
+
+export type Awaitable<T> = T | Promise<T>;
+
+export type InsertResult = 'inserted' | 'duplicate';
+export type UpdateResult = 'updated' | 'stale' | 'duplicate';
+
+/**
+ * The small primitive a backend implements; `createTokenStore` builds the full contract on it.
+ *
+ * Uniqueness is the backend's job, enforced by the storage itself (unique indexes, a lock, a
+ * script), because only the storage can make it hold across processes: within one namespace, at
+ * most one record per `id` and per non-empty `userSignature`, `accessToken`, `refreshToken`,
+ * `grantToken` (see `uniqueKeysOf`; `hashKey` gives short index keys).
+ *
+ * Records handed to the backend are never mutated afterwards, and records it returns are never
+ * mutated by the store, so an in-memory backend may keep and return the same objects.
+ */
+export interface TokenBackend {
+  /** Short backend name used in error messages, e.g. `sqlite`. */
+  readonly backend: string;
+  readonly namespace: string;
+  getById(id: string): Awaitable<StoredToken | null>;
+  /** The record whose field for `key.kind` equals `key.value` exactly (case-sensitive). */
+  findByKey(key: LookupKey): Awaitable<StoredToken | null>;
+  /** Adds the record, or `'duplicate'` (nothing written) if its id or a unique key is taken. */
+  insert(record: StoredToken): Awaitable<InsertResult>;
+  /**
+   * Replaces the record with `record.id` if its stored version is `expectedVersion`:
+   * `'stale'` if it is gone or has another version, `'duplicate'` if a unique key of `record`
+   * is held by another record; nothing written in both cases.
+   */
+  update(record: StoredToken, expectedVersion: number): Awaitable<UpdateResult>;
+  delete(id: string): Awaitable<void>;
+  list(): Awaitable<StoredToken[]>;
+  clear(): Awaitable<void>;
+  close(): Awaitable<void>;
+  /** Optional: what to tell the user about a driver error (default: `UNAVAILABLE`). */
+  describeError?(error: unknown): { code: 'UNAVAILABLE' | 'CORRUPT'; reason: string } | undefined;
+}
+
+export function isTokenBackend(value: unknown): value is TokenBackend {
+  const candidate = value as Partial<TokenBackend> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.findByKey === 'function' &&
+    typeof candidate.insert === 'function' &&
+    typeof candidate.update === 'function'
+  );
+}

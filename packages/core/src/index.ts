@@ -1,0 +1,14 @@
+export type { Awaitable, InsertResult, TokenBackend, UpdateResult } from './backend.js';
+export { isTokenBackend } from './backend.js';
+export type { TokenStoreErrorCode, TokenStoreErrorInit } from './errors.js';
+export { BackendFailure, ERROR_CODES, isTokenStoreError, TokenStoreError } from './errors.js';
+export type { UniqueKeys } from './keys.js';
+export { hashedUniqueKeysOf, hashKey, uniqueKeysOf } from './keys.js';
+export type { LookupKey, LookupKind } from './lookup.js';
+export { LOOKUP_FIELD, lookupKeyOf } from './lookup.js';
+export { checkNamespace, DEFAULT_NAMESPACE } from './namespace.js';
+export { presentToken, redactToken } from './present.js';
+export type { TokenStore, TokenStoreOptions } from './store.js';
+export { createTokenStore } from './store.js';
+export type { DataField, OAuthToken, StoredToken, StringField } from './token.js';
+export { DATA_FIELDS, MAX_ID_LENGTH, MAX_VALUE_LENGTH, SECRET_FIELDS, STRING_FIELDS } from './token.js';

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { inspect } from 'node:util';
+import { isTokenBackend, type TokenBackend } from './backend.js';
+import { BackendFailure, TokenStoreError, type TokenStoreErrorCode } from './errors.js';
+import { type LookupKey, lookupKeyOf } from './lookup.js';
+import { presentToken } from './present.js';
+import type { OAuthToken, StoredToken } from './token.js';
+import { type CheckedToken, checkId, checkToken, hasAnyToken } from './validate.js';
+
+/** The contract every store fulfils; see the README for the semantics of each operation. */
+export interface TokenStore extends AsyncDisposable {
+  readonly namespace: string;
+  findToken(partial: OAuthToken): Promise<StoredToken | null>;
+  findTokenById(id: string): Promise<StoredToken | null>;
+  saveToken(token: OAuthToken): Promise<StoredToken>;
+  deleteToken(id: string): Promise<void>;
+  getTokens(): Promise<StoredToken[]>;
+  deleteTokens(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TokenStoreOptions {
+  /** Attempts of one save when concurrent writers keep changing the record (default 50). */
+  maxSaveAttempts?: number;
+}
+
+type Operation = 'findToken' | 'findTokenById' | 'saveToken' | 'deleteToken' | 'getTokens' | 'deleteTokens' | 'close';
+
+/** Builds the full {@link TokenStore} contract on a backend primitive. */
+export function createTokenStore(backend: TokenBackend, options: TokenStoreOptions = {}): TokenStore {
+  if (!isTokenBackend(backend)) throw new TypeError('createTokenStore expects a TokenBackend');
+  return new BackendTokenStore(backend, options.maxSaveAttempts ?? 50);
+}
+
+class BackendTokenStore implements TokenStore {
+  readonly #backend: TokenBackend;
+  readonly #maxSaveAttempts: number;
+  #closing: Promise<void> | undefined;
+
+  constructor(backend: TokenBackend, maxSaveAttempts: number) {
+    this.#backend = backend;
+    this.#maxSaveAttempts = maxSaveAttempts;
+  }
+
+  /** A getter, so the namespace cannot be reassigned under a live store. */
+  get namespace(): string {
+    return this.#backend.namespace;
+  }
+
+  async findToken(partial: OAuthToken): Promise<StoredToken | null> {
+    this.#assertOpen('findToken');
+    const key = lookupKeyOf(this.#check(partial, 'findToken'));
+    if (!key) {
+      throw this.#error(
+        'INVALID_TOKEN',
+        'findToken',
+        'no lookup key: give userSignature, or accessToken without client credentials, or grantToken/refreshToken with both clientId and clientSecret',
+      );
+    }
+    const record = await this.#call('findToken', () => this.#backend.findByKey(key));
+    return record && presentToken(record);
+  }
+
+  async findTokenById(id: string): Promise<StoredToken | null> {
+    this.#assertOpen('findTokenById');
+    this.#checkId(id, 'findTokenById');
+    const record = await this.#call('findTokenById', () => this.#backend.getById(id));
+    return record && presentToken(record);
+  }
+
+  async saveToken(input: OAuthToken): Promise<StoredToken> {
+    this.#assertOpen('saveToken');
+    const token = this.#check(input, 'saveToken');
+    const key = lookupKeyOf(token);
+    let insertCollided = false;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.#call('saveToken', () => this.#findCurrent(token, key));
+      if (!current) {
+        if (token.version !== undefined) {
+          throw this.#error('CONFLICT', 'saveToken', `version ${token.version} was given but no stored token matches (deleted meanwhile?)`);
+        }
+        const record = newRecord(token);
+        this.#requireSomeToken(record);
+        const result = await this.#call('saveToken', () => this.#backend.insert(record));
+        if (result === 'inserted') return presentToken(record);
+        // A racing save of the same token explains a first collision: look again and update it.
+        // A second one means another stored token holds one of this token's keys.
+        if (insertCollided) throw this.#duplicate();
+        insertCollided = true;
+        continue;
+      }
+      if (token.version !== undefined && token.version !== current.version) {
+        throw this.#error(
+          'CONFLICT',
+          'saveToken',
+          `version ${token.version} was given but the stored token is at version ${current.version}`,
+        );
+      }
+      const merged = mergeInto(current, token);
+      this.#requireSomeToken(merged);
+      const result = await this.#call('saveToken', () => this.#backend.update(merged, current.version));
+      if (result === 'updated') return presentToken(merged);
+      if (result === 'duplicate') throw this.#duplicate();
+      if (token.version !== undefined) {
+        throw this.#error('CONFLICT', 'saveToken', `the stored token changed after version ${token.version} was read`);
+      }
+      if (attempt >= this.#maxSaveAttempts) {
+        throw this.#error('CONFLICT', 'saveToken', `gave up after ${attempt} attempts: concurrent writers kept changing the token`);
+      }
+      await backoff(attempt);
+    }
+  }
+
+  async deleteToken(id: string): Promise<void> {
+    this.#assertOpen('deleteToken');
+    this.#checkId(id, 'deleteToken');
+    await this.#call('deleteToken', () => this.#backend.delete(id));
+  }
+
+  async getTokens(): Promise<StoredToken[]> {
+    this.#assertOpen('getTokens');
+    const records = await this.#call('getTokens', () => this.#backend.list());
+    return records.map(presentToken);
+  }
+
+  async deleteTokens(): Promise<void> {
+    this.#assertOpen('deleteTokens');
+    await this.#call('deleteTokens', () => this.#backend.clear());
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#call('close', () => this.#backend.close());
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  [inspect.custom](): string {
+    return `TokenStore { backend: '${this.#backend.backend}', namespace: '${this.namespace}'${this.#closing ? ', closed' : ''} }`;
+  }
+
+  async #findCurrent(token: CheckedToken, key: LookupKey | null): Promise<StoredToken | null> {
+    const byId = token.id === undefined ? null : await this.#backend.getById(token.id);
+    if (byId) return byId;
+    return key ? this.#backend.findByKey(key) : null;
+  }
+
+  #check(input: OAuthToken, operation: Operation): CheckedToken {
+    const checked = checkToken(input);
+    if (typeof checked === 'string') throw this.#error('INVALID_TOKEN', operation, checked);
+    return checked;
+  }
+
+  #checkId(id: unknown, operation: Operation): void {
+    const problem = checkId(id);
+    if (problem) throw this.#error('INVALID_TOKEN', operation, problem);
+  }
+
+  #requireSomeToken(record: StoredToken): void {
+    if (!hasAnyToken(record)) {
+      throw this.#error('INVALID_TOKEN', 'saveToken', 'a token needs at least one of accessToken, refreshToken or grantToken');
+    }
+  }
+
+  #duplicate(): TokenStoreError {
+    return this.#error(
+      'CONFLICT',
+      'saveToken',
+      'another stored token already has this id, userSignature, accessToken, refreshToken or grantToken',
+    );
+  }
+
+  #assertOpen(operation: Operation): void {
+    if (this.#closing) throw this.#error('CLOSED', operation, 'the store is closed');
+  }
+
+  async #call<T>(operation: Operation, run: () => T | Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw this.#wrap(error, operation);
+    }
+  }
+
+  #wrap(error: unknown, operation: Operation): TokenStoreError {
+    if (error instanceof TokenStoreError) return error;
+    if (error instanceof BackendFailure) return this.#error(error.code, operation, error.message, error.cause ?? error);
+    const described = this.#backend.describeError?.(error);
+    if (described) return this.#error(described.code, operation, described.reason, error);
+    return this.#error('UNAVAILABLE', operation, `the backend failed (${errorLabel(error)})`, error);
+  }
+
+  #error(code: TokenStoreErrorCode, operation: Operation, reason: string, cause?: unknown): TokenStoreError {
+    return new TokenStoreError({ code, backend: this.#backend.backend, operation, reason, cause });
+  }
+}
+
+function newRecord(token: CheckedToken): StoredToken {
+  return {
+    id: token.id ?? randomUUID(),
+    version: 1,
+    userSignature: token.userSignature ?? null,
+    clientId: token.clientId ?? null,
+    clientSecret: token.clientSecret ?? null,
+    redirectUrl: token.redirectUrl ?? null,
+    grantToken: token.grantToken ?? null,
+    refreshToken: token.refreshToken ?? null,
+    accessToken: token.accessToken ?? null,
+    expiryTime: token.expiryTime ?? null,
+    apiDomain: token.apiDomain ?? null,
+  };
+}
+
+/** `undefined` keeps the stored value (a refresh response without a refresh token erases nothing). */
+function mergeInto(current: StoredToken, token: CheckedToken): StoredToken {
+  return {
+    id: current.id,
+    version: current.version + 1,
+    userSignature: token.userSignature === undefined ? current.userSignature : token.userSignature,
+    clientId: token.clientId === undefined ? current.clientId : token.clientId,
+    clientSecret: token.clientSecret === undefined ? current.clientSecret : token.clientSecret,
+    redirectUrl: token.redirectUrl === undefined ? current.redirectUrl : token.redirectUrl,
+    grantToken: token.grantToken === undefined ? current.grantToken : token.grantToken,
+    refreshToken: token.refreshToken === undefined ? current.refreshToken : token.refreshToken,
+    accessToken: token.accessToken === undefined ? current.accessToken : token.accessToken,
+    expiryTime: token.expiryTime === undefined ? current.expiryTime : token.expiryTime,
+    apiDomain: token.apiDomain === undefined ? current.apiDomain : token.apiDomain,
+  };
+}
+
+/** Spreads writers that keep colliding on one record: nothing the first few times, then jitter. */
+function backoff(attempt: number): Promise<void> | undefined {
+  if (attempt < 3) return undefined;
+  const ms = Math.random() * Math.min(50, 2 ** (attempt - 3));
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorLabel(error: unknown): string {
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+  const label = typeof name === 'string' ? name : 'unknown error';
+  return typeof code === 'string' || typeof code === 'number' ? `${label} ${code}` : label;
+}

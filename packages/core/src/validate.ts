@@ -75,7 +75,9 @@ function describeType(value: unknown): string {
   if (typeof value === 'number') {
     if (Number.isNaN(value)) return 'NaN';
     if (!Number.isFinite(value)) return 'an infinite number';
-    return Number.isInteger(value) ? (value < 0 ? 'a negative number' : 'an unsafe integer') : 'a fraction';
+    if (!Number.isInteger(value)) return 'a fraction';
+    if (value < 0) return 'a negative number';
+    return Number.isSafeInteger(value) ? 'a number' : 'an unsafe integer';
   }
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -1,0 +1,298 @@
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { InsertResult, LookupKey, StoredToken, TokenBackend, UpdateResult } from '@tokens/core';
+import { corrupt, type Entry, encodeEntry, HEADER_LINE, parseEntry, parseHeader } from './journal.js';
+import { acquireLock } from './lock.js';
+import { JournalState, type NamespaceState } from './state.js';
+
+export interface FileBackendOptions {
+  path: string;
+  namespace: string;
+  fsync?: boolean;
+  lockTimeoutMs?: number;
+}
+
+/** Compact when the journal is over twice its live size and over this many bytes. */
+const COMPACT_MIN_BYTES = 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * Tokens in one journal file. Every operation first catches up with the file (one stat; only new
+ * bytes are read, everything when another process compacted it), then answers from in-memory
+ * indexes. Writes take the inter-process lock, catch up, check, and append one line.
+ *
+ * File system calls are synchronous: they take microseconds, and a synchronous critical section
+ * cannot interleave with this instance's other operations. Only waiting for the lock is async.
+ */
+export class FileBackend implements TokenBackend {
+  readonly backend = 'file';
+  readonly namespace: string;
+  readonly path: string;
+  readonly #lockPath: string;
+  readonly #fsync: boolean;
+  readonly #lockTimeoutMs: number;
+  #state: JournalState;
+  #fd: number | undefined;
+  #ino = -1;
+  #dev = -1;
+  /** Bytes of complete lines read (the next line starts here), and how many lines that is. */
+  #offset = 0;
+  #lines = 0;
+  #compactAt = COMPACT_MIN_BYTES;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: FileBackendOptions) {
+    this.namespace = options.namespace;
+    this.path = canonicalPath(options.path);
+    this.#lockPath = `${this.path}.lock`;
+    this.#fsync = options.fsync ?? false;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    this.#state = new JournalState(this.namespace);
+  }
+
+  getById(id: string): StoredToken | null {
+    return this.#read().get(id);
+  }
+
+  findByKey(key: LookupKey): StoredToken | null {
+    return this.#read().find(key);
+  }
+
+  list(): StoredToken[] {
+    return [...this.#read().byId.values()].map((live) => live.token);
+  }
+
+  insert(record: StoredToken): Promise<InsertResult> {
+    return this.#write((ns) => {
+      if (ns.byId.has(record.id) || ns.collides(record)) return ['duplicate'];
+      return ['inserted', { op: 'put', ns: this.namespace, token: record }];
+    });
+  }
+
+  update(record: StoredToken, expectedVersion: number): Promise<UpdateResult> {
+    return this.#write((ns) => {
+      if (ns.get(record.id)?.version !== expectedVersion) return ['stale'];
+      if (ns.collides(record)) return ['duplicate'];
+      return ['updated', { op: 'put', ns: this.namespace, token: record }];
+    });
+  }
+
+  delete(id: string): Promise<void> {
+    return this.#write((ns) => [undefined, ns.byId.has(id) ? { op: 'delete', ns: this.namespace, id } : undefined]);
+  }
+
+  clear(): Promise<void> {
+    return this.#write((ns) => [undefined, ns.byId.size > 0 ? { op: 'clear', ns: this.namespace } : undefined]);
+  }
+
+  async close(): Promise<void> {
+    await this.#queue;
+    this.#reset();
+  }
+
+  describeError(error: unknown): { code: 'UNAVAILABLE'; reason: string } | undefined {
+    const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+    if (typeof code !== 'string') return undefined;
+    return { code: 'UNAVAILABLE', reason: `${syscall ?? 'file system call'} failed with ${code} on ${this.path}` };
+  }
+
+  #read(): NamespaceState {
+    this.#catchUp(false);
+    return this.#state.namespace(this.namespace);
+  }
+
+  /** Writes of this instance queue here first, so only one at a time polls for the file lock. */
+  #write<T>(decide: (ns: NamespaceState) => [T, Entry?]): Promise<T> {
+    const run = async (): Promise<T> => {
+      const release = await acquireLock(this.#lockPath, this.#lockTimeoutMs);
+      try {
+        this.#catchUp(true);
+        const [result, entry] = decide(this.#state.namespace(this.namespace));
+        if (entry) {
+          this.#append(entry);
+          if (this.#offset > this.#compactAt && this.#offset > 2 * this.#state.liveBytes) this.#compact();
+        }
+        return result;
+      } finally {
+        release();
+      }
+    };
+    const result = this.#queue.then(run);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Brings the in-memory state up to the file. A writer (holding the lock) also creates a missing
+   * or empty file and cuts off a torn tail: bytes after the last newline that no live process is
+   * writing, since writers hold the lock.
+   */
+  #catchUp(writing: boolean): void {
+    let stat = statSync(this.path, { throwIfNoEntry: false });
+    if (!stat || stat.size === 0) {
+      this.#reset();
+      if (!writing) return;
+      this.#writeWhole([HEADER_LINE], 0o600);
+      stat = statSync(this.path);
+    }
+    if (this.#fd === undefined || stat.ino !== this.#ino || stat.dev !== this.#dev || stat.size < this.#offset) {
+      this.#reset();
+      this.#fd = openSync(this.path, 'r+');
+      stat = fstatSync(this.#fd);
+      this.#ino = stat.ino;
+      this.#dev = stat.dev;
+    }
+    if (stat.size > this.#offset) {
+      try {
+        this.#readTo(stat.size);
+      } catch (error) {
+        this.#reset();
+        throw error;
+      }
+    }
+    if (writing && stat.size > this.#offset) ftruncateSync(this.#fd, this.#offset);
+  }
+
+  #readTo(size: number): void {
+    const fd = this.#fd!;
+    const buffer = Buffer.allocUnsafe(size - this.#offset);
+    let read = 0;
+    while (read < buffer.length) {
+      const n = readSync(fd, buffer, read, buffer.length - read, this.#offset + read);
+      if (n === 0) break;
+      read += n;
+    }
+    const end = buffer.lastIndexOf(NEWLINE, read - 1) + 1;
+    let start = 0;
+    if (this.#offset === 0) {
+      if (end === 0) throw corrupt(this.path, 1, 'the file ends inside its header (or is not a @tokens/file journal)');
+      start = buffer.indexOf(NEWLINE) + 1;
+      parseHeader(buffer.subarray(0, start - 1), this.path);
+      this.#lines = 1;
+    }
+    while (start < end) {
+      const stop = buffer.indexOf(NEWLINE, start);
+      const line = this.#lines + 1;
+      const entry = parseEntry(buffer.subarray(start, stop), this.path, line);
+      if (!this.#state.apply(entry, stop + 1 - start)) throw corrupt(this.path, line, 'a unique key is held by two tokens');
+      this.#lines = line;
+      start = stop + 1;
+    }
+    this.#offset += end;
+  }
+
+  #append(entry: Entry): void {
+    const fd = this.#fd!;
+    const bytes = Buffer.from(encodeEntry(entry), 'utf8');
+    try {
+      for (let written = 0; written < bytes.length; ) {
+        written += writeSync(fd, bytes, written, bytes.length - written, this.#offset + written);
+      }
+      if (this.#fsync) fsyncSync(fd);
+    } catch (error) {
+      // Not acknowledged: take the fragment back now rather than leave it to the next writer.
+      try {
+        ftruncateSync(fd, this.#offset);
+      } catch {}
+      throw error;
+    }
+    this.#offset += bytes.length;
+    this.#lines += 1;
+    this.#state.apply(entry, bytes.length);
+  }
+
+  /** Rewrites only the live records; amortised, since the journal has doubled since the last time. */
+  #compact(): void {
+    const lines = [HEADER_LINE];
+    for (const [ns, state] of this.#state.namespaces) {
+      for (const { token } of state.byId.values()) lines.push(encodeEntry({ op: 'put', ns, token }));
+    }
+    try {
+      this.#writeWhole(lines, fstatSync(this.#fd!).mode & 0o777);
+      this.#compactAt = COMPACT_MIN_BYTES;
+    } catch {
+      // Compaction only saves space; the save itself is on disk. Retry once the journal has grown.
+      this.#compactAt = this.#offset * 1.25;
+      return;
+    }
+    // The state is unchanged; point the file position at the compacted file.
+    this.#catchUp(false);
+  }
+
+  /** A new file, complete and synced before it replaces the path: readers see the old or the new. */
+  #writeWhole(lines: string[], mode: number): void {
+    const temp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      fchmodSync(fd, mode);
+      for (let i = 0; i < lines.length; i += 4096) writeAllSync(fd, Buffer.from(lines.slice(i, i + 4096).join(''), 'utf8'));
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(temp, this.path);
+    } catch (error) {
+      try {
+        closeSync(fd);
+      } catch {}
+      try {
+        unlinkSync(temp);
+      } catch {}
+      throw error;
+    }
+    syncDirectory(dirname(this.path));
+  }
+
+  #reset(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+    this.#ino = -1;
+    this.#dev = -1;
+    this.#offset = 0;
+    this.#lines = 0;
+    this.#state = new JournalState(this.namespace);
+  }
+}
+
+function writeAllSync(fd: number, bytes: Buffer): void {
+  for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
+}
+
+/** The rename is durable only once the directory entry is. */
+function syncDirectory(directory: string): void {
+  const fd = openSync(directory, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Processes must agree on one path (the lock sits next to it), and compaction must replace the
+ * real file, not a symlink to it.
+ */
+function canonicalPath(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    try {
+      return join(realpathSync(dirname(absolute)), basename(absolute));
+    } catch {
+      return absolute;
+    }
+  }
+}

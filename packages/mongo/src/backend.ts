@@ -1,0 +1,154 @@
+import {
+  BackendFailure,
+  type InsertResult,
+  type LookupKey,
+  type LookupKind,
+  type StoredToken,
+  type TokenBackend,
+  type UpdateResult,
+  hashKey,
+} from '@tokens/core';
+import type { Collection, MongoClient } from 'mongodb';
+import { KEY_FIELDS, type TokenDocument, fromDocument, toDocument } from './document.js';
+import { describeMongoError, isDuplicateKeyError } from './errors.js';
+
+export interface MongoBackendOptions {
+  namespace: string;
+  collection: Collection<TokenDocument>;
+  /** Bound on every operation, server selection included (ms). */
+  operationTimeoutMs: number;
+  /** The client to close with the backend: only one the store created itself. */
+  ownedClient?: MongoClient;
+}
+
+/**
+ * Numbers come back as numbers whatever the caller's client was configured with, so a shared
+ * client with `useBigInt64` or `promoteValues: false` cannot change what the store returns.
+ */
+const READ_OPTIONS = { promoteValues: true, promoteLongs: true, useBigInt64: false, raw: false } as const;
+
+/**
+ * Every rule lives in the storage: `_id` and the four unique + sparse indexes on `k.*` make
+ * insert and update fail with E11000 on a taken key, and the `version` in an update's filter
+ * makes it a compare-and-set. No transactions, so FerretDB 1.x works as well as MongoDB.
+ */
+export class MongoBackend implements TokenBackend {
+  readonly backend = 'mongo';
+  readonly namespace: string;
+  readonly #collection: Collection<TokenDocument>;
+  readonly #timeoutMs: number;
+  readonly #ownedClient: MongoClient | undefined;
+  #indexes: Promise<void> | undefined;
+
+  constructor(options: MongoBackendOptions) {
+    this.namespace = options.namespace;
+    this.#collection = options.collection;
+    this.#timeoutMs = options.operationTimeoutMs;
+    this.#ownedClient = options.ownedClient;
+  }
+
+  async getById(id: string): Promise<StoredToken | null> {
+    const document = await this.#run(() => this.#collection.findOne({ _id: id }, this.#readOptions()));
+    return document && fromDocument(document);
+  }
+
+  async findByKey(key: LookupKey): Promise<StoredToken | null> {
+    const field = KEY_FIELDS[key.kind];
+    // The value is hashed before it reaches the filter, so it can never act as an operator.
+    const document = await this.#run(() => this.#collection.findOne({ [field]: hashKey(key.value) }, this.#readOptions()));
+    return document && fromDocument(document);
+  }
+
+  async insert(record: StoredToken): Promise<InsertResult> {
+    try {
+      await this.#run(() => this.#collection.insertOne(toDocument(record), { maxTimeMS: this.#timeoutMs }));
+      return 'inserted';
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  async update(record: StoredToken, expectedVersion: number): Promise<UpdateResult> {
+    const { _id, ...replacement } = toDocument(record);
+    try {
+      const result = await this.#run(() =>
+        this.#collection.replaceOne({ _id, version: expectedVersion }, replacement, { maxTimeMS: this.#timeoutMs }),
+      );
+      return result.matchedCount === 0 ? 'stale' : 'updated';
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#run(() => this.#collection.deleteOne({ _id: id }, { maxTimeMS: this.#timeoutMs }));
+  }
+
+  async list(): Promise<StoredToken[]> {
+    const documents = await this.#run(() => this.#collection.find({}, this.#readOptions()).toArray());
+    return documents.map(fromDocument);
+  }
+
+  async clear(): Promise<void> {
+    await this.#run(() => this.#collection.deleteMany({}, { maxTimeMS: this.#timeoutMs }));
+  }
+
+  async close(): Promise<void> {
+    await this.#ownedClient?.close();
+  }
+
+  describeError(error: unknown): { code: 'UNAVAILABLE' | 'CORRUPT'; reason: string } | undefined {
+    return describeMongoError(error);
+  }
+
+  #readOptions() {
+    return { ...READ_OPTIONS, maxTimeMS: this.#timeoutMs };
+  }
+
+  /**
+   * Creates the indexes once per backend (a failure is retried by the next operation), then runs
+   * the operation under a deadline: a user's own client may wait 30 s for server selection, and
+   * writes take no abort signal, so the deadline is ours rather than the driver's.
+   */
+  async #run<T>(operation: () => Promise<T>): Promise<T> {
+    return withDeadline(async () => {
+      this.#indexes ??= this.#createIndexes().catch((error: unknown) => {
+        this.#indexes = undefined;
+        throw error;
+      });
+      await this.#indexes;
+      return operation();
+    }, this.#timeoutMs);
+  }
+
+  async #createIndexes(): Promise<void> {
+    await this.#collection.createIndexes(
+      (Object.entries(KEY_FIELDS) as [LookupKind, string][]).map(([kind, field]) => ({
+        key: { [field]: 1 },
+        name: `tokens_${kind}_unique`,
+        unique: true,
+        // MongoDB needs sparse to skip documents without the field; FerretDB 1.x ignores it and
+        // skips them anyway. partialFilterExpression would also do on MongoDB, but FerretDB rejects it.
+        sparse: true,
+      })),
+      { maxTimeMS: this.#timeoutMs },
+    );
+  }
+}
+
+async function withDeadline<T>(run: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new BackendFailure('UNAVAILABLE', `no answer from the server within ${timeoutMs} ms (operationTimeoutMs)`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([run(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Driver errors are recognised by name and code rather than `instanceof`, so a caller's client
+ * from another copy of the driver is understood too. Reasons carry names and codes only: a
+ * server message may quote a key or a connection string.
+ */
+export function isDuplicateKeyError(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return code === 11000 || code === 11001;
+}
+
+const UNREACHABLE = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoTopologyClosedError',
+  'MongoNotConnectedError',
+  'MongoClientClosedError',
+  'MongoPoolClosedError',
+]);
+
+export function describeMongoError(error: unknown): { code: 'UNAVAILABLE'; reason: string } | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (UNREACHABLE.has(error.name)) return { code: 'UNAVAILABLE', reason: `the server is unreachable (${error.name})` };
+  const { code, codeName } = error as { code?: unknown; codeName?: unknown };
+  if (typeof code === 'number' && error.name.startsWith('Mongo')) {
+    const label = typeof codeName === 'string' ? `${codeName} ${code}` : String(code);
+    return { code: 'UNAVAILABLE', reason: `the server refused the operation (${error.name} ${label})` };
+  }
+  return undefined;
+}

@@ -1,0 +1,107 @@
+import { BackendFailure } from '@tokens/core';
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+
+export interface ConnectionOptions {
+  url?: string;
+  options?: RedisOptions;
+  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+  client?: Redis | Cluster;
+  connectTimeoutMs: number;
+  operationTimeoutMs: number;
+}
+
+/** Keeps reconnecting for as long as the store lives, so it recovers by itself when Redis is back. */
+const retryStrategy = (attempt: number): number => Math.min(attempt * 100, 1_000);
+
+/**
+ * A client the store owns. Settings chosen so nothing hangs or queues forever and nothing runs
+ * late: commands are never parked in ioredis' offline queue (the store waits for a connection
+ * itself, bounded by the operation timeout), and commands cut off by a lost connection are not
+ * re-sent on reconnect, where a save the caller was told had failed could land after all.
+ */
+export function createOwnClient(options: ConnectionOptions): Redis | Cluster {
+  const timeouts = { connectTimeout: options.connectTimeoutMs, commandTimeout: options.operationTimeoutMs };
+  const safety = { autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 1 };
+  if (options.cluster) {
+    const given = options.cluster.options ?? {};
+    return new Cluster(options.cluster.nodes, {
+      enableOfflineQueue: false,
+      ...given,
+      redisOptions: { ...timeouts, retryStrategy, ...given.redisOptions, ...safety },
+    });
+  }
+  const settings: RedisOptions = { ...timeouts, retryStrategy, ...options.options, ...safety, enableOfflineQueue: false };
+  return options.url ? new Redis(options.url, settings) : new Redis(settings);
+}
+
+const WAITING = new Set(['connecting', 'connect', 'reconnecting', 'close', 'disconnecting']);
+
+/** Runs one round trip within the operation timeout, waiting (bounded) for a connection first. */
+export async function withinTimeout<T>(client: Redis | Cluster, timeoutMs: number, command: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  if (WAITING.has(client.status)) await waitUntilReady(client, timeoutMs);
+  else if (client.status === 'end') throw new BackendFailure('UNAVAILABLE', 'the Redis client is closed');
+  const left = Math.max(1, timeoutMs - (Date.now() - started));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BackendFailure('UNAVAILABLE', `Redis did not answer within ${timeoutMs} ms`)), left);
+  });
+  try {
+    return await Promise.race([command(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: BackendFailure) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => done();
+    const onEnd = () => done(new BackendFailure('UNAVAILABLE', 'the Redis client is closed'));
+    const timer = setTimeout(() => done(new BackendFailure('UNAVAILABLE', `no connection to Redis within ${timeoutMs} ms`)), timeoutMs);
+    client.on('ready', onReady);
+    client.on('end', onEnd);
+  });
+}
+
+/** Quits a client the store created; never waits long on a server that is gone. */
+export async function closeOwnClient(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([client.quit(), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  } catch {
+    // The connection is going away either way.
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}
+
+/** Driver errors in words without secrets: ioredis messages can echo keys or script text, so none is copied. */
+export function describeRedisError(error: unknown): { code: 'UNAVAILABLE' | 'CORRUPT'; reason: string } {
+  const { name, message, code } = (error ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
+  const text = typeof message === 'string' ? message : '';
+  if (name === 'ReplyError') {
+    const word = /^[A-Z]{2,20}\b/.exec(text)?.[0] ?? 'ERR';
+    if (word === 'WRONGTYPE') return { code: 'CORRUPT', reason: 'a key of this namespace holds a value of the wrong type' };
+    return { code: 'UNAVAILABLE', reason: `Redis refused the command (${word})` };
+  }
+  if (name === 'MaxRetriesPerRequestError') return { code: 'UNAVAILABLE', reason: 'Redis is unreachable (the connection was lost)' };
+  if (text === 'Command timed out') return { code: 'UNAVAILABLE', reason: 'Redis did not answer in time' };
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return { code: 'UNAVAILABLE', reason: `Redis is unreachable (${code})` };
+  if (/Connection is closed|Stream isn't writeable|isn't ready|enableOfflineQueue/.test(text)) {
+    return { code: 'UNAVAILABLE', reason: 'Redis is unreachable (not connected)' };
+  }
+  if (/startup nodes|slots cache|cluster/i.test(text)) return { code: 'UNAVAILABLE', reason: 'the Redis Cluster is unreachable' };
+  return { code: 'UNAVAILABLE', reason: `Redis failed (${typeof name === 'string' ? name : 'unknown error'})` };
+}

@@ -1,0 +1,138 @@
+import {
+  BackendFailure,
+  type InsertResult,
+  LOOKUP_FIELD,
+  type LookupKey,
+  type StoredToken,
+  type TokenBackend,
+  type UpdateResult,
+  uniqueKeysOf,
+} from '@tokens/core';
+import type { Cluster, Redis } from 'ioredis';
+import { decodeToken, encodeToken } from './codec.js';
+import { closeOwnClient, describeRedisError, withinTimeout } from './connection.js';
+import { KeySpace, KINDS } from './keys.js';
+import { defineScripts, type ScriptClient } from './scripts.js';
+
+export interface RedisBackendOptions {
+  namespace: string;
+  /** The store closes the client on close() only when it owns it. */
+  owned: boolean;
+  operationTimeoutMs: number;
+  /** Tokens per round trip when listing or clearing a namespace. */
+  batchSize?: number;
+}
+
+const DEFAULT_BATCH_SIZE = 500;
+
+/** The Redis primitive: one hash per token, one key per unique value, a set of refs; see keys.ts. */
+export class RedisBackend implements TokenBackend {
+  readonly backend = 'redis';
+  readonly namespace: string;
+  readonly keys: KeySpace;
+  readonly #client: ScriptClient;
+  readonly #owned: boolean;
+  readonly #timeoutMs: number;
+  readonly #batchSize: number;
+
+  constructor(client: Redis | Cluster, options: RedisBackendOptions) {
+    this.namespace = options.namespace;
+    this.keys = new KeySpace(options.namespace);
+    this.#client = defineScripts(client);
+    this.#owned = options.owned;
+    this.#timeoutMs = options.operationTimeoutMs;
+    this.#batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  }
+
+  async getById(id: string): Promise<StoredToken | null> {
+    const hash = await this.#send(() => this.#client.hgetall(this.keys.token(id)));
+    const record = decodeToken(hash);
+    return record && record.id === id ? record : null;
+  }
+
+  async findByKey(key: LookupKey): Promise<StoredToken | null> {
+    const hash = await this.#send(() => this.#client.tokensFind(1, this.keys.index(key.kind, key.value), this.keys.tokenPrefix));
+    const record = decodeToken(hash as string[] | null);
+    // The index names a digest; the record itself must hold the value (it always does unless the
+    // data was altered behind the store's back).
+    return record && record[LOOKUP_FIELD[key.kind]] === key.value ? record : null;
+  }
+
+  async insert(record: StoredToken): Promise<InsertResult> {
+    const result = await this.#send(() => this.#client.tokensInsert(...this.#writeArgs(record)));
+    return result === 1 ? 'inserted' : 'duplicate';
+  }
+
+  async update(record: StoredToken, expectedVersion: number): Promise<UpdateResult> {
+    const [count, ...keysAndArgs] = this.#writeArgs(record);
+    const fields = keysAndArgs.splice(count + 3);
+    const result = await this.#send(() => this.#client.tokensUpdate(count, ...keysAndArgs, String(expectedVersion), ...fields));
+    return result === 1 ? 'updated' : result === -1 ? 'duplicate' : 'stale';
+  }
+
+  async delete(id: string): Promise<void> {
+    const { keys } = this;
+    await this.#send(() => this.#client.tokensDelete(2, keys.token(id), keys.ids, keys.ref(id), keys.tokenPrefix, keys.indexPrefix));
+  }
+
+  /** SSCAN in batches, each with its hashes in the same script: memory and time per round trip stay bounded. */
+  async list(): Promise<StoredToken[]> {
+    const byId = new Map<string, StoredToken>();
+    let cursor = '0';
+    do {
+      const page = (await this.#send(() =>
+        this.#client.tokensListBatch(1, this.keys.ids, this.keys.tokenPrefix, cursor, this.#batchSize),
+      )) as [string, ...string[][]];
+      cursor = page[0];
+      for (const hash of page.slice(1) as string[][]) {
+        const record = decodeToken(hash);
+        // SSCAN may return a member twice.
+        if (record) byId.set(record.id, record);
+      }
+    } while (cursor !== '0');
+    return [...byId.values()];
+  }
+
+  async clear(): Promise<void> {
+    const { keys } = this;
+    let left: unknown;
+    do {
+      left = await this.#send(() => this.#client.tokensClearBatch(1, keys.ids, keys.tokenPrefix, keys.indexPrefix, this.#batchSize));
+    } while (typeof left === 'number' && left > 0);
+  }
+
+  async close(): Promise<void> {
+    if (this.#owned) await closeOwnClient(this.#client, this.#timeoutMs);
+  }
+
+  describeError(error: unknown): { code: 'UNAVAILABLE' | 'CORRUPT'; reason: string } {
+    return describeRedisError(error);
+  }
+
+  /** [key count, token key, ids set, index keys..., ref, token prefix, index prefix, field/value pairs...] */
+  #writeArgs(record: StoredToken): [number, ...string[]] {
+    const { keys } = this;
+    const unique = uniqueKeysOf(record);
+    const indexKeys: string[] = [];
+    for (const kind of KINDS) {
+      const value = unique[kind];
+      if (value !== null) indexKeys.push(keys.index(kind, value));
+    }
+    return [
+      2 + indexKeys.length,
+      keys.token(record.id),
+      keys.ids,
+      ...indexKeys,
+      keys.ref(record.id),
+      keys.tokenPrefix,
+      keys.indexPrefix,
+      ...encodeToken(record),
+    ];
+  }
+
+  #send<T>(command: () => Promise<T>): Promise<T> {
+    return withinTimeout(this.#client, this.#timeoutMs, command);
+  }
+}
+
+export { BackendFailure };

@@ -1,0 +1,4 @@
+export type { SqliteBackendOptions } from './sqlite-backend.js';
+export { SqliteBackend } from './sqlite-backend.js';
+export type { SqliteStoreOptions } from './sqlite-store.js';
+export { createSqliteStore } from './sqlite-store.js';

@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { cacheDirs, findBinary, missingServer } from './binaries.js';
+import { exchange, freePort, HOST } from './net.js';
+import { makeTempDir, notSupported, removeTempDir, ServerProcess } from './process.js';
+import type { MongoServer } from './types.js';
+import { waitUntil } from './wait.js';
+
+const READY_TIMEOUT_MS = 30_000;
+const OP_MSG = 2013;
+
+/** `{ hello: 1, $db: 'admin' }` as an OP_MSG: a readiness probe without a driver. */
+function helloMessage(): Buffer {
+  const hello = Buffer.concat([Buffer.from([0x10]), Buffer.from('hello\0'), int32(1)]);
+  const db = Buffer.concat([Buffer.from([0x02]), Buffer.from('$db\0'), int32(6), Buffer.from('admin\0')]);
+  const body = Buffer.concat([hello, db, Buffer.from([0])]);
+  const document = Buffer.concat([int32(body.length + 4), body]);
+  const payload = Buffer.concat([int32(0), Buffer.from([0]), document]);
+  return Buffer.concat([int32(16 + payload.length), int32(1), int32(0), int32(OP_MSG), payload]);
+}
+
+function int32(value: number): Buffer {
+  const buffer = Buffer.alloc(4);
+  buffer.writeInt32LE(value);
+  return buffer;
+}
+
+async function answersHello(port: number): Promise<boolean> {
+  const reply = await exchange(port, helloMessage(), (data) => data.length >= 4 && data.length >= data.readInt32LE(0));
+  return reply.length > 16 && reply.readInt32LE(12) === OP_MSG;
+}
+
+export async function startFerretDb(): Promise<MongoServer | null> {
+  const external = process.env.TOKENS_TEST_MONGO_URL;
+  if (external) {
+    const parsed = new URL(external);
+    return {
+      url: external,
+      host: parsed.hostname,
+      port: Number(parsed.port || 27017),
+      external: true,
+      stop: notSupported,
+      start: notSupported,
+      dispose: async () => {},
+    };
+  }
+
+  const binary = findBinary('ferretdb', cacheDirs().map((dir) => join(dir, 'bin')));
+  if (!binary) return missingServer('FerretDB', 'ferretdb');
+  const dir = makeTempDir('ferretdb');
+  const port = await freePort();
+  const server = new ServerProcess(
+    binary,
+    [
+      `--listen-addr=${HOST}:${port}`,
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir}/`,
+      `--state-dir=${dir}`,
+      '--telemetry=disable',
+      // Its metrics endpoint defaults to a fixed port that parallel servers would fight over.
+      '--debug-addr=-',
+      '--log-level=warn',
+    ],
+    join(dir, 'server.log'),
+  );
+  const ready = () =>
+    waitUntil('FerretDB', () => answersHello(port), {
+      timeoutMs: READY_TIMEOUT_MS,
+      describe: () => server.logTail(),
+      exited: () => server.exited,
+    });
+  try {
+    server.start();
+    await ready();
+  } catch (error) {
+    await server.stop();
+    removeTempDir(dir);
+    throw error;
+  }
+
+  let disposed = false;
+  return {
+    url: `mongodb://${HOST}:${port}/`,
+    host: HOST,
+    port,
+    external: false,
+    stop: () => server.stop(),
+    async start() {
+      if (disposed) throw new Error('FerretDB: start after dispose');
+      server.start();
+      await ready();
+    },
+    async dispose() {
+      disposed = true;
+      await server.stop();
+      removeTempDir(dir);
+    },
+  };
+}

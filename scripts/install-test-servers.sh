@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Installs the servers the tests start (MariaDB, Redis, FerretDB, moto) on Debian 12.
+# Idempotent and fast once installed: each server is skipped when its binary is present.
+# Debian packages go to the system; FerretDB and moto go to a machine-level cache
+# (TOKENS_TEST_SERVERS_CACHE, default /var/cache/tokens-test-servers as root, else
+# ~/.cache/tokens-test-servers) so a second run or another checkout rebuilds nothing.
+# @tokens/test-servers looks in the same places (keep packages/test-servers/src/binaries.ts in sync).
+set -euo pipefail
+
+FERRETDB_VERSION=v1.24.2
+MOTO_VERSION=5.2.1
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ -n ${TOKENS_TEST_SERVERS_CACHE:-} ]]; then
+  cache=$TOKENS_TEST_SERVERS_CACHE
+elif [[ $(id -u) == 0 ]]; then
+  cache=/var/cache/tokens-test-servers
+else
+  cache=${XDG_CACHE_HOME:-$HOME/.cache}/tokens-test-servers
+fi
+mkdir -p "$cache/bin"
+
+sudo=''
+[[ $(id -u) == 0 ]] || sudo=sudo
+
+have() { command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 ]]; }
+
+apt_updated=''
+apt_install() {
+  if [[ -z $apt_updated ]]; then
+    $sudo apt-get update -qq
+    apt_updated=1
+  fi
+  # Package scripts may try to start the system services; that is harmless and not needed here.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# FerretDB compiles for a minute or two: start it first, in the background, and wait for it at the end.
+ferretdb_bin=$cache/bin/ferretdb
+ferretdb_log=$cache/ferretdb-install.log
+ferretdb_pid=''
+if [[ -x $ferretdb_bin ]] && "$ferretdb_bin" --version 2>/dev/null | grep -q "${FERRETDB_VERSION#v}"; then
+  ferretdb_status="already present ($ferretdb_bin)"
+elif ! command -v go >/dev/null 2>&1; then
+  ferretdb_status='FAILED: Go is not installed (https://go.dev/dl/, Go 1.22 or newer)'
+else
+  GOFLAGS=-mod=mod GOBIN=$cache/bin go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION" >"$ferretdb_log" 2>&1 &
+  ferretdb_pid=$!
+fi
+
+if have mariadbd && have mariadb-install-db && have redis-server && have redis-cli; then
+  mariadb_status=$(printf 'already present (%s)' "$(command -v mariadbd || echo /usr/sbin/mariadbd)")
+  redis_status="already present ($(command -v redis-server))"
+else
+  have mariadbd && mariadb_status='already present' || mariadb_status='installed (apt mariadb-server)'
+  have redis-server && redis_status='already present' || redis_status='installed (apt redis-server)'
+  apt_install mariadb-server redis-server
+fi
+
+moto_venv=$cache/moto-venv
+if [[ -x $moto_venv/bin/moto_server ]] && "$moto_venv/bin/pip" show moto 2>/dev/null | grep -qx "Version: $MOTO_VERSION"; then
+  moto_status="already present ($moto_venv/bin/moto_server)"
+else
+  if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    apt_install python3 python3-venv
+  fi
+  rm -rf "$moto_venv"
+  python3 -m venv "$moto_venv"
+  "$moto_venv/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  moto_status="installed (moto $MOTO_VERSION in $moto_venv)"
+fi
+
+if [[ -n $ferretdb_pid ]]; then
+  if wait "$ferretdb_pid"; then
+    ferretdb_status="installed (ferretdb $FERRETDB_VERSION in $cache/bin)"
+  else
+    ferretdb_status="FAILED: go install failed, see $ferretdb_log"
+  fi
+fi
+
+# The repo's ignored .servers/ points at the cache, for people who look for the binaries there.
+mkdir -p "$repo_root/.servers"
+ln -sfn "$cache/bin" "$repo_root/.servers/bin"
+ln -sfn "$moto_venv" "$repo_root/.servers/moto-venv"
+
+echo "mariadb:  $mariadb_status"
+echo "redis:    $redis_status"
+echo "ferretdb: $ferretdb_status"
+echo "moto:     $moto_status"
+[[ $ferretdb_status != FAILED* ]]

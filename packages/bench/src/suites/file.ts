@@ -1,0 +1,49 @@
+import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { OAuthToken } from '@tokens/core';
+import { createFileStore } from '@tokens/file';
+import type { Subject } from '../subject.js';
+
+/**
+ * Raw: what any multi-process file store must do at least — a Map lookup after a stat that tells
+ * whether another process wrote, and one appended line per save.
+ */
+export const fileSubject: Subject = {
+  backend: 'file',
+  server: false,
+  async open() {
+    const dir = mkdtempSync(join(tmpdir(), 'tokens-bench-file-'));
+    const rawPath = join(dir, 'raw.jsonl');
+    appendFileSync(rawPath, '');
+    const byUser = new Map<string, OAuthToken>();
+    const byRefresh = new Map<string, OAuthToken>();
+    const byId = new Map<string, OAuthToken>();
+    const put = (token: OAuthToken) => {
+      const record = { ...token, id: String(byId.size) };
+      appendFileSync(rawPath, `${JSON.stringify(record)}\n`);
+      byUser.set(String(token.userSignature), record);
+      byRefresh.set(String(token.refreshToken), record);
+      byId.set(record.id, record);
+    };
+    const store = createFileStore({ path: join(dir, 'tokens.jsonl') });
+    return {
+      store,
+      raw: {
+        async seed(tokens) {
+          for (const token of tokens) put(token);
+        },
+        findByUser: (user) => (statSync(rawPath), byUser.get(user)),
+        findByRefresh: (refreshToken) => (statSync(rawPath), byRefresh.get(refreshToken)),
+        findById: (id) => (statSync(rawPath), byId.get(id)),
+        updateUser: (token) => appendFileSync(rawPath, `${JSON.stringify(token)}\n`),
+        insert: (token) => put(token),
+        list: () => [...byId.values()],
+      },
+      async close() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};

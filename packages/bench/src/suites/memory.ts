@@ -1,0 +1,35 @@
+import type { OAuthToken } from '@tokens/core';
+import { createMemoryStore } from '@tokens/memory';
+import type { Subject } from '../subject.js';
+
+/** Raw: the same records in plain Maps, one `get` per lookup. */
+export const memorySubject: Subject = {
+  backend: 'memory',
+  server: false,
+  async open() {
+    const byUser = new Map<string, OAuthToken>();
+    const byRefresh = new Map<string, OAuthToken>();
+    const byId = new Map<string, OAuthToken>();
+    const put = (token: OAuthToken, id = String(byId.size)) => {
+      const record = { ...token, id };
+      byUser.set(String(token.userSignature), record);
+      byRefresh.set(String(token.refreshToken), record);
+      byId.set(id, record);
+    };
+    return {
+      store: createMemoryStore(),
+      raw: {
+        async seed(tokens) {
+          for (const token of tokens) put(token);
+        },
+        findByUser: (user) => byUser.get(user),
+        findByRefresh: (refreshToken) => byRefresh.get(refreshToken),
+        findById: (id) => byId.get(id),
+        updateUser: (token) => byUser.set(String(token.userSignature), token),
+        insert: (token) => put(token),
+        list: () => [...byId.values()],
+      },
+      async close() {},
+    };
+  },
+};

@@ -32,7 +32,7 @@ export function createObjectStore(namespace, shelf = {}) {
     },
     delete: (id) => void delete records[id],
     list: () => Object.values(records),
-    clear: () => Object.keys(records).forEach((id) => delete records[id]),
+    clear: () => Object.keys(records).map((id) => delete records[id]),
     close() {},
   });
 }

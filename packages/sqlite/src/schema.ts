@@ -90,10 +90,9 @@ export function ensureSchema(db: BetterSqlite3.Database, namespace: string): voi
     for (let step = version; step < SCHEMA_VERSION; step++) {
       for (const sql of MIGRATIONS[step]!(namespace)) db.exec(sql);
     }
-    db.prepare(`INSERT INTO ${META_TABLE} (table_name, version) VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET version = excluded.version`).run(
-      namespace,
-      SCHEMA_VERSION,
-    );
+    db.prepare(
+      `INSERT INTO ${META_TABLE} (table_name, version) VALUES (?, ?) ON CONFLICT (table_name) DO UPDATE SET version = excluded.version`,
+    ).run(namespace, SCHEMA_VERSION);
   }).immediate();
 }
 

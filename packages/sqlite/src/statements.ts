@@ -47,7 +47,12 @@ export function prepareStatements(db: BetterSqlite3.Database, namespace: string)
   const prepare = (text: string) => db.prepare(text).safeIntegers(false);
   return {
     getById: prepare(sql.getById),
-    findBy: { user: prepare(sql.findBy.user), access: prepare(sql.findBy.access), refresh: prepare(sql.findBy.refresh), grant: prepare(sql.findBy.grant) },
+    findBy: {
+      user: prepare(sql.findBy.user),
+      access: prepare(sql.findBy.access),
+      refresh: prepare(sql.findBy.refresh),
+      grant: prepare(sql.findBy.grant),
+    },
     insert: prepare(sql.insert),
     update: prepare(sql.update),
     delete: prepare(sql.delete),

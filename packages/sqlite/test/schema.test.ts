@@ -4,11 +4,23 @@ import { isTokenStoreError, type TokenStoreErrorCode } from '@tokens/core';
 import { describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../src/index.js';
 import { KINDS, META_TABLE, SCHEMA_VERSION } from '../src/schema.js';
-import { statementSql } from '../src/statements.js';
+import { openDatabase } from '../src/sqlite-store.js';
+import { recordParams, statementSql } from '../src/statements.js';
 import { Database, rawRows, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const freshFile = () => join(dir, `${randomBytes(6).toString('hex')}.db`);
+const EMPTY = {
+  userSignature: null,
+  clientId: null,
+  clientSecret: null,
+  redirectUrl: null,
+  grantToken: null,
+  refreshToken: null,
+  accessToken: null,
+  expiryTime: null,
+  apiDomain: null,
+};
 const token = (user: string) => ({ userSignature: user, accessToken: `at-${user}`, refreshToken: `rt-${user}` });
 
 function expectCode(run: () => unknown, code: TokenStoreErrorCode): Error {
@@ -60,15 +72,19 @@ describe('queries', () => {
   const db = new Database(':memory:');
   createSqliteStore({ client: db, namespace: 'plan' });
   const sql = statementSql('plan');
+  const sample = { id: 'x', version: 2, ...EMPTY, ...token('u') };
 
   it.each([...KINDS])('finding by %s key uses its unique index', (kind) => {
     const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql.findBy[kind]}`).all('x') as { detail: string }[];
-    expect(plan.map((step) => step.detail).join('\n')).toMatch(new RegExp(`^SEARCH plan USING INDEX _tokens_plan_${kind} \\(${kind}_key=\\?\\)$`));
+    expect(plan.map((step) => step.detail).join('\n')).toMatch(
+      new RegExp(`^SEARCH plan USING INDEX _tokens_plan_${kind} \\(${kind}_key=\\?\\)$`),
+    );
   });
 
   it('finding by id, updating and deleting use the primary key', () => {
     for (const text of [sql.getById, sql.update, sql.delete]) {
-      const plan = db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...(text === sql.update ? [{}] : ['x'])) as { detail: string }[];
+      const params = text === sql.update ? [{ ...recordParams(sample), expectedVersion: 1 }] : ['x'];
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[];
       const details = plan.map((step) => step.detail).join('\n');
       expect(details).toMatch(/USING (PRIMARY KEY|INDEX sqlite_autoindex_plan_1) \(id=\?\)/);
       expect(details).not.toMatch(/SCAN/);
@@ -127,32 +143,29 @@ describe('options and lifecycle', () => {
     db.close();
   });
 
-  it('opens the file in WAL mode with synchronous NORMAL by default and FULL with fsync', async () => {
-    for (const [fsync, expected] of [
-      [undefined, 1],
-      [true, 2],
-    ] as const) {
-      const file = freshFile();
-      const store = createSqliteStore({ path: file, fsync });
-      // The pragmas are per connection: observe them through a second store's error-free use and the file header.
-      await store.saveToken(token('u'));
-      await store.close();
-      const db = new Database(file);
-      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      db.close();
-      expect(expected).toBeGreaterThan(0);
-    }
+  it('opens the file in WAL mode with the busy timeout, synchronous NORMAL by default and FULL with fsync', () => {
+    const normal = openDatabase(freshFile(), 1234, false);
+    expect(normal.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(normal.pragma('busy_timeout', { simple: true })).toBe(1234);
+    expect(normal.pragma('synchronous', { simple: true })).toBe(1);
+    normal.close();
+    const full = openDatabase(freshFile(), 5000, true);
+    expect(full.pragma('synchronous', { simple: true })).toBe(2);
+    full.close();
   });
 
-  it.each(['select', 'a', 'tokens_schema', 'order_by__', `n${'0'.repeat(47)}`])('works with the odd but valid namespace %s', async (namespace) => {
-    const db = new Database(':memory:');
-    const store = createSqliteStore({ client: db, namespace });
-    const saved = await store.saveToken(token('u'));
-    expect((await store.findToken({ userSignature: 'u' }))?.id).toBe(saved.id);
-    await store.deleteTokens();
-    expect(await store.getTokens()).toEqual([]);
-    db.close();
-  });
+  it.each(['select', 'a', 'tokens_schema', 'order_by__', `n${'0'.repeat(47)}`])(
+    'works with the odd but valid namespace %s',
+    async (namespace) => {
+      const db = new Database(':memory:');
+      const store = createSqliteStore({ client: db, namespace });
+      const saved = await store.saveToken(token('u'));
+      expect((await store.findToken({ userSignature: 'u' }))?.id).toBe(saved.id);
+      await store.deleteTokens();
+      expect(await store.getTokens()).toEqual([]);
+      db.close();
+    },
+  );
 
   it.each(['Tokens', '1abc', 'a-b', '', 'x'.repeat(49), 'sqlite_master'])('refuses the namespace %j with INVALID_OPTIONS', (namespace) => {
     expectCode(() => createSqliteStore({ path: ':memory:', namespace }), 'INVALID_OPTIONS');

@@ -27,7 +27,7 @@ export function createOwnClient(options: ConnectionOptions): Redis | Cluster {
     return new Cluster(options.cluster.nodes, {
       enableOfflineQueue: false,
       ...given,
-      redisOptions: { ...timeouts, retryStrategy, ...given.redisOptions, ...safety },
+      redisOptions: { ...timeouts, ...given.redisOptions, ...safety },
     });
   }
   const settings: RedisOptions = { ...timeouts, retryStrategy, ...options.options, ...safety, enableOfflineQueue: false };
@@ -38,36 +38,43 @@ const WAITING = new Set(['connecting', 'connect', 'reconnecting', 'close', 'disc
 
 /** Runs one round trip within the operation timeout, waiting (bounded) for a connection first. */
 export async function withinTimeout<T>(client: Redis | Cluster, timeoutMs: number, command: () => Promise<T>): Promise<T> {
-  const started = Date.now();
-  if (WAITING.has(client.status)) await waitUntilReady(client, timeoutMs);
-  else if (client.status === 'end') throw new BackendFailure('UNAVAILABLE', 'the Redis client is closed');
-  const left = Math.max(1, timeoutMs - (Date.now() - started));
+  if (client.status === 'end') throw new BackendFailure('UNAVAILABLE', 'the Redis client is closed');
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BackendFailure('UNAVAILABLE', `Redis did not answer within ${timeoutMs} ms`)), left);
+    timer = setTimeout(() => reject(new BackendFailure('UNAVAILABLE', `no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
+    if (WAITING.has(client.status)) await Promise.race([connected(client), timeout]);
     return await Promise.race([command(), timeout]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (error?: BackendFailure) => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      client.off('end', onEnd);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onReady = () => done();
-    const onEnd = () => done(new BackendFailure('UNAVAILABLE', 'the Redis client is closed'));
-    const timer = setTimeout(() => done(new BackendFailure('UNAVAILABLE', `no connection to Redis within ${timeoutMs} ms`)), timeoutMs);
-    client.on('ready', onReady);
-    client.on('end', onEnd);
-  });
+const pending = new WeakMap<Redis | Cluster, Promise<void>>();
+
+/** One shared wait per client, however many operations wait for the connection to come back. */
+function connected(client: Redis | Cluster): Promise<void> {
+  let waiting = pending.get(client);
+  if (!waiting) {
+    waiting = new Promise<void>((resolve, reject) => {
+      const settle = (error?: BackendFailure) => {
+        pending.delete(client);
+        client.off('ready', onReady);
+        client.off('end', onEnd);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = () => settle();
+      const onEnd = () => settle(new BackendFailure('UNAVAILABLE', 'the Redis client is closed'));
+      client.on('ready', onReady);
+      client.on('end', onEnd);
+    });
+    // Operations that gave up waiting no longer listen; the rejection is theirs to ignore.
+    waiting.catch(() => {});
+    pending.set(client, waiting);
+  }
+  return waiting;
 }
 
 /** Quits a client the store created; never waits long on a server that is gone. */

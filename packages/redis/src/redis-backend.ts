@@ -1,5 +1,4 @@
 import {
-  BackendFailure,
   type InsertResult,
   LOOKUP_FIELD,
   type LookupKey,
@@ -134,5 +133,3 @@ export class RedisBackend implements TokenBackend {
     return withinTimeout(this.#client, this.#timeoutMs, command);
   }
 }
-
-export { BackendFailure };

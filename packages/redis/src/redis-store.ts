@@ -1,0 +1,47 @@
+import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError } from '@tokens/core';
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { createOwnClient } from './connection.js';
+import { RedisBackend } from './redis-backend.js';
+
+export interface RedisStoreOptions {
+  /** `redis://[:password@]host[:port][/db]` or `rediss://...` for TLS. */
+  url?: string;
+  /** ioredis options (host, port, password, db, tls, ...), alone or on top of `url`. */
+  options?: RedisOptions;
+  /** A Redis Cluster to connect to: its seed nodes and ioredis Cluster options. */
+  cluster?: { nodes: ClusterNode[]; options?: ClusterOptions };
+  /** Your own ioredis `Redis` or `Cluster`; the store uses it as configured and never closes it. */
+  client?: Redis | Cluster;
+  /** Tokens of other namespaces on the same server are invisible (default `tokens`). */
+  namespace?: string;
+  /** Time to establish a connection (default 5,000 ms; for clients the store creates). */
+  connectTimeoutMs?: number;
+  /** Time one round trip may take, including waiting for a connection, before UNAVAILABLE (default 5,000 ms). */
+  operationTimeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** A store on Redis (standalone or Cluster). With no connection option it connects to localhost:6379. */
+export function createRedisStore(options: RedisStoreOptions = {}): TokenStore {
+  const namespace = checkNamespace(options.namespace, 'redis');
+  const connectTimeoutMs = checkTimeout(options.connectTimeoutMs, 'connectTimeoutMs');
+  const operationTimeoutMs = checkTimeout(options.operationTimeoutMs, 'operationTimeoutMs');
+  const given = [options.client, options.url ?? options.options, options.cluster].filter((value) => value !== undefined);
+  if (given.length > 1) invalid('give one of client, url/options or cluster');
+  const owned = options.client === undefined;
+  const client = options.client ?? createOwnClient({ ...options, connectTimeoutMs, operationTimeoutMs });
+  // An owned client's errors surface through the operations; without a listener ioredis would also print them.
+  if (owned) client.on('error', () => {});
+  return createTokenStore(new RedisBackend(client, { namespace, owned, operationTimeoutMs }));
+}
+
+function checkTimeout(value: unknown, name: string): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_MS;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) invalid(`${name} must be a positive integer (ms)`);
+  return value as number;
+}
+
+function invalid(reason: string): never {
+  throw new TokenStoreError({ code: 'INVALID_OPTIONS', backend: 'redis', operation: 'create', reason });
+}

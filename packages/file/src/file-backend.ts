@@ -6,6 +6,7 @@ import {
   fsyncSync,
   ftruncateSync,
   openSync,
+  readdirSync,
   readSync,
   realpathSync,
   renameSync,
@@ -14,14 +15,14 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { InsertResult, LookupKey, StoredToken, TokenBackend, UpdateResult } from '@tokens/core';
+import { checkNamespace, type InsertResult, type LookupKey, type StoredToken, type TokenBackend, type UpdateResult } from '@tokens/core';
 import { corrupt, type Entry, encodeEntry, HEADER_LINE, parseEntry, parseHeader } from './journal.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, isGone } from './lock.js';
 import { JournalState, type NamespaceState } from './state.js';
 
 export interface FileBackendOptions {
   path: string;
-  namespace: string;
+  namespace?: string;
   fsync?: boolean;
   lockTimeoutMs?: number;
 }
@@ -56,7 +57,7 @@ export class FileBackend implements TokenBackend {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: FileBackendOptions) {
-    this.namespace = options.namespace;
+    this.namespace = checkNamespace(options.namespace, 'file');
     this.path = canonicalPath(options.path);
     this.#lockPath = `${this.path}.lock`;
     this.#fsync = options.fsync ?? false;
@@ -105,9 +106,9 @@ export class FileBackend implements TokenBackend {
   }
 
   describeError(error: unknown): { code: 'UNAVAILABLE'; reason: string } | undefined {
-    const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+    const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
     if (typeof code !== 'string') return undefined;
-    return { code: 'UNAVAILABLE', reason: `${syscall ?? 'file system call'} failed with ${code} on ${this.path}` };
+    return { code: 'UNAVAILABLE', reason: `${syscall ?? 'file system call'} failed with ${code} on ${path ?? this.path}` };
   }
 
   #read(): NamespaceState {
@@ -117,8 +118,9 @@ export class FileBackend implements TokenBackend {
 
   /** Writes of this instance queue here first, so only one at a time polls for the file lock. */
   #write<T>(decide: (ns: NamespaceState) => [T, Entry?]): Promise<T> {
+    const since = Date.now();
     const run = async (): Promise<T> => {
-      const release = await acquireLock(this.#lockPath, this.#lockTimeoutMs);
+      const release = await acquireLock(this.#lockPath, this.#lockTimeoutMs, since);
       try {
         this.#catchUp(true);
         const [result, entry] = decide(this.#state.namespace(this.namespace));
@@ -176,6 +178,7 @@ export class FileBackend implements TokenBackend {
       if (n === 0) break;
       read += n;
     }
+    if (read === 0) return;
     const end = buffer.lastIndexOf(NEWLINE, read - 1) + 1;
     let start = 0;
     if (this.#offset === 0) {
@@ -223,14 +226,23 @@ export class FileBackend implements TokenBackend {
     }
     try {
       this.#writeWhole(lines, fstatSync(this.#fd!).mode & 0o777);
-      this.#compactAt = COMPACT_MIN_BYTES;
     } catch {
       // Compaction only saves space; the save itself is on disk. Retry once the journal has grown.
       this.#compactAt = this.#offset * 1.25;
       return;
     }
-    // The state is unchanged; point the file position at the compacted file.
-    this.#catchUp(false);
+    this.#compactAt = COMPACT_MIN_BYTES;
+    this.#removeLeftovers();
+    // The state is unchanged (nobody can write while we hold the lock): only follow the new file.
+    const state = this.#state;
+    this.#reset();
+    this.#state = state;
+    this.#fd = openSync(this.path, 'r+');
+    const stat = fstatSync(this.#fd);
+    this.#ino = stat.ino;
+    this.#dev = stat.dev;
+    this.#offset = stat.size;
+    this.#lines = lines.length;
   }
 
   /** A new file, complete and synced before it replaces the path: readers see the old or the new. */
@@ -253,6 +265,21 @@ export class FileBackend implements TokenBackend {
       throw error;
     }
     syncDirectory(dirname(this.path));
+  }
+
+  /** Temp files of processes killed mid-compaction or mid-lock; done now and then, under the lock. */
+  #removeLeftovers(): void {
+    const base = basename(this.path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const leftover = new RegExp(`^(?:\\.${base}|${base}\\.lock(?:\\.takeover)?)\\.(\\d+)\\.[0-9a-f]+(?:\\.tmp)?$`);
+    const directory = dirname(this.path);
+    try {
+      for (const name of readdirSync(directory)) {
+        const pid = leftover.exec(name)?.[1];
+        if (pid !== undefined && isGone(Number(pid))) unlinkSync(join(directory, name));
+      }
+    } catch {
+      // Tidying up is optional.
+    }
   }
 
   #reset(): void {

@@ -8,14 +8,20 @@ import { BackendFailure, type StoredToken } from '@tokens/core';
 export const FORMAT = '@tokens/file';
 export const FORMAT_VERSION = 1;
 
-export type Entry =
-  | { op: 'put'; ns: string; token: StoredToken }
-  | { op: 'delete'; ns: string; id: string }
-  | { op: 'clear'; ns: string };
+export type Entry = { op: 'put'; ns: string; token: StoredToken } | { op: 'delete'; ns: string; id: string } | { op: 'clear'; ns: string };
 
 export const HEADER_LINE = `${JSON.stringify({ format: FORMAT, version: FORMAT_VERSION })}\n`;
 
-const STRING_OR_NULL = ['userSignature', 'clientId', 'clientSecret', 'redirectUrl', 'grantToken', 'refreshToken', 'accessToken', 'apiDomain'];
+const STRING_OR_NULL = [
+  'userSignature',
+  'clientId',
+  'clientSecret',
+  'redirectUrl',
+  'grantToken',
+  'refreshToken',
+  'accessToken',
+  'apiDomain',
+];
 const TOKEN_KEYS = new Set(['id', 'version', 'expiryTime', ...STRING_OR_NULL]);
 const NAMESPACE = /^[a-z][a-z0-9_]{0,47}$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });

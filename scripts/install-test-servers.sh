@@ -20,6 +20,9 @@ else
 fi
 mkdir -p "$cache/bin"
 
+# The official Go tarball installs outside the default PATH.
+[[ -x /usr/local/go/bin/go ]] && PATH=$PATH:/usr/local/go/bin
+
 sudo=''
 [[ $(id -u) == 0 ]] || sudo=sudo
 
@@ -35,16 +38,35 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# A plain `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds a binary that panics at
+# start: the module zip lacks build/version/version.txt (written by its release tooling). So: download
+# the module (go's module cache), copy it, add that file, and build the copy.
+build_ferretdb() {
+  local module src
+  module=$(GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d $module ]] || { echo "go mod download gave no module dir"; return 1; }
+  src=$(mktemp -d)
+  cp -r "$module"/. "$src"
+  chmod -R u+w "$src"
+  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  local status=0
+  (cd "$src" && GOFLAGS=-mod=mod go build -buildvcs=false -o "$cache/bin/ferretdb.tmp" ./cmd/ferretdb) || status=$?
+  rm -rf "$src"
+  [[ $status == 0 ]] && mv "$cache/bin/ferretdb.tmp" "$cache/bin/ferretdb"
+}
+
 # FerretDB compiles for a minute or two: start it first, in the background, and wait for it at the end.
 ferretdb_bin=$cache/bin/ferretdb
 ferretdb_log=$cache/ferretdb-install.log
 ferretdb_pid=''
-if [[ -x $ferretdb_bin ]] && "$ferretdb_bin" --version 2>/dev/null | grep -q "${FERRETDB_VERSION#v}"; then
+ferretdb_version=$([[ -x $ferretdb_bin ]] && "$ferretdb_bin" --version 2>/dev/null || true)
+if [[ $ferretdb_version == *"version: $FERRETDB_VERSION"* ]]; then
   ferretdb_status="already present ($ferretdb_bin)"
 elif ! command -v go >/dev/null 2>&1; then
-  ferretdb_status='FAILED: Go is not installed (https://go.dev/dl/, Go 1.22 or newer)'
+  # FerretDB v1.24.2 asks for Go 1.24; Go 1.21+ fetches that toolchain itself (Debian 12's golang-go is 1.19).
+  ferretdb_status='FAILED: Go is not installed (https://go.dev/dl/, Go 1.21 or newer)'
 else
-  GOFLAGS=-mod=mod GOBIN=$cache/bin go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION" >"$ferretdb_log" 2>&1 &
+  build_ferretdb >"$ferretdb_log" 2>&1 &
   ferretdb_pid=$!
 fi
 
@@ -58,7 +80,8 @@ else
 fi
 
 moto_venv=$cache/moto-venv
-if [[ -x $moto_venv/bin/moto_server ]] && "$moto_venv/bin/pip" show moto 2>/dev/null | grep -qx "Version: $MOTO_VERSION"; then
+moto_installed() { compgen -G "$moto_venv/lib/python3*/site-packages/moto-$MOTO_VERSION.dist-info" >/dev/null; }
+if [[ -x $moto_venv/bin/moto_server ]] && moto_installed; then
   moto_status="already present ($moto_venv/bin/moto_server)"
 else
   if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
@@ -74,7 +97,7 @@ if [[ -n $ferretdb_pid ]]; then
   if wait "$ferretdb_pid"; then
     ferretdb_status="installed (ferretdb $FERRETDB_VERSION in $cache/bin)"
   else
-    ferretdb_status="FAILED: go install failed, see $ferretdb_log"
+    ferretdb_status="FAILED: the FerretDB build failed, see $ferretdb_log"
   fi
 fi
 

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { cacheDirs, findBinary, missingServer } from './binaries.js';
-import { exchange, freePort, HOST } from './net.js';
-import { makeTempDir, notSupported, removeTempDir, ServerProcess } from './process.js';
+import { exchange, HOST } from './net.js';
+import { launch, makeTempDir, notSupported, removeTempDir, ServerProcess, waitForServer } from './process.js';
 import type { MongoServer } from './types.js';
-import { waitUntil } from './wait.js';
 
 const READY_TIMEOUT_MS = 30_000;
 const OP_MSG = 2013;
@@ -44,38 +43,38 @@ export async function startFerretDb(): Promise<MongoServer | null> {
     };
   }
 
-  const binary = findBinary('ferretdb', cacheDirs().map((dir) => join(dir, 'bin')));
+  const binary = findBinary(
+    'ferretdb',
+    cacheDirs().map((dir) => join(dir, 'bin')),
+  );
   if (!binary) return missingServer('FerretDB', 'ferretdb');
   const dir = makeTempDir('ferretdb');
-  const port = await freePort();
-  const server = new ServerProcess(
-    binary,
-    [
-      `--listen-addr=${HOST}:${port}`,
-      '--handler=sqlite',
-      `--sqlite-url=file:${dir}/`,
-      `--state-dir=${dir}`,
-      '--telemetry=disable',
-      // Its metrics endpoint defaults to a fixed port that parallel servers would fight over.
-      '--debug-addr=-',
-      '--log-level=warn',
-    ],
-    join(dir, 'server.log'),
-  );
-  const ready = () =>
-    waitUntil('FerretDB', () => answersHello(port), {
-      timeoutMs: READY_TIMEOUT_MS,
-      describe: () => server.logTail(),
-      exited: () => server.exited,
-    });
+  const ready = (server: ServerProcess, port: number) => waitForServer('FerretDB', server, () => answersHello(port), READY_TIMEOUT_MS);
+  let launched: { server: ServerProcess; port: number };
   try {
-    server.start();
-    await ready();
+    launched = await launch(
+      (port) =>
+        new ServerProcess(
+          binary,
+          [
+            `--listen-addr=${HOST}:${port}`,
+            '--handler=sqlite',
+            `--sqlite-url=file:${dir}/`,
+            `--state-dir=${dir}`,
+            '--telemetry=disable',
+            // Its metrics endpoint defaults to a fixed port that parallel servers would fight over.
+            '--debug-addr=-',
+            '--log-level=warn',
+          ],
+          join(dir, 'server.log'),
+        ),
+      ready,
+    );
   } catch (error) {
-    await server.stop();
     removeTempDir(dir);
     throw error;
   }
+  const { server, port } = launched;
 
   let disposed = false;
   return {
@@ -87,7 +86,7 @@ export async function startFerretDb(): Promise<MongoServer | null> {
     async start() {
       if (disposed) throw new Error('FerretDB: start after dispose');
       server.start();
-      await ready();
+      await ready(server, port);
     },
     async dispose() {
       disposed = true;

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { cacheDirs, findBinary, missingServer } from './binaries.js';
-import { freePort, HOST } from './net.js';
-import { makeTempDir, notSupported, removeTempDir, ServerProcess } from './process.js';
+import { HOST } from './net.js';
+import { launch, makeTempDir, notSupported, removeTempDir, ServerProcess, waitForServer } from './process.js';
 import type { MotoServer } from './types.js';
-import { waitUntil } from './wait.js';
 
 const READY_TIMEOUT_MS = 30_000;
 const REGION = 'us-east-1';
@@ -45,23 +44,17 @@ export async function startMoto(): Promise<MotoServer | null> {
   );
   if (!binary) return missingServer('moto', 'moto_server');
   const dir = makeTempDir('moto');
-  const port = await freePort();
-  const endpoint = `http://${HOST}:${port}`;
-  const server = new ServerProcess(binary, ['-H', HOST, '-p', String(port)], join(dir, 'server.log'));
-  const ready = () =>
-    waitUntil('moto', () => answersHttp(endpoint), {
-      timeoutMs: READY_TIMEOUT_MS,
-      describe: () => server.logTail(),
-      exited: () => server.exited,
-    });
+  const ready = (server: ServerProcess, port: number) =>
+    waitForServer('moto', server, () => answersHttp(`http://${HOST}:${port}`), READY_TIMEOUT_MS);
+  let launched: { server: ServerProcess; port: number };
   try {
-    server.start();
-    await ready();
+    launched = await launch((port) => new ServerProcess(binary, ['-H', HOST, '-p', String(port)], join(dir, 'server.log')), ready);
   } catch (error) {
-    await server.stop();
     removeTempDir(dir);
     throw error;
   }
+  const { server, port } = launched;
+  const endpoint = `http://${HOST}:${port}`;
 
   let disposed = false;
   return {
@@ -76,7 +69,7 @@ export async function startMoto(): Promise<MotoServer | null> {
     async start() {
       if (disposed) throw new Error('moto: start after dispose');
       server.start();
-      await ready();
+      await ready(server, port);
     },
     async dispose() {
       disposed = true;

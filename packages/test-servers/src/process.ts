@@ -2,19 +2,31 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './net.js';
+import { waitUntil } from './wait.js';
 
 const live = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 let cleanupRegistered = false;
 
 /** Servers never outlive the test process: 'exit' handlers must be synchronous, so SIGKILL and rmSync. */
+function cleanupNow(): void {
+  for (const child of live) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+}
+
 function registerCleanup(): void {
   if (cleanupRegistered) return;
   cleanupRegistered = true;
-  process.once('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  });
+  process.once('exit', cleanupNow);
+  // A runner that ends its workers with a signal skips 'exit': clean up, then let the signal do what
+  // it would have done (unless someone else handles it).
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      cleanupNow();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 export function makeTempDir(prefix: string): string {
@@ -94,4 +106,32 @@ export class ServerProcess {
 
 export function notSupported(): Promise<never> {
   return Promise.reject(new Error('stop/start are not supported with an external server'));
+}
+
+/** Polls `probe` until the server answers; the error carries its log tail. */
+export function waitForServer(what: string, server: ServerProcess, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  return waitUntil(what, probe, { timeoutMs, describe: () => server.logTail(), exited: () => server.exited });
+}
+
+/**
+ * Starts a server on a fresh free port and waits until `ready` resolves. Another process may take
+ * the port between the probe and the server's bind: when the server exits by itself, try another.
+ */
+export async function launch(
+  create: (port: number) => ServerProcess,
+  ready: (server: ServerProcess, port: number) => Promise<void>,
+): Promise<{ server: ServerProcess; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const server = create(port);
+    try {
+      server.start();
+      await ready(server, port);
+      return { server, port };
+    } catch (error) {
+      const exitedByItself = server.exited;
+      await server.stop();
+      if (!exitedByItself || attempt >= 3) throw error;
+    }
+  }
 }

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { findBinary, missingServer } from './binaries.js';
-import { freePort, HOST, redisCommand } from './net.js';
-import { makeTempDir, notSupported, removeTempDir, ServerProcess } from './process.js';
+import { HOST, redisCommand } from './net.js';
+import { launch, makeTempDir, notSupported, removeTempDir, ServerProcess, waitForServer } from './process.js';
 import type { RedisServer } from './types.js';
-import { waitUntil } from './wait.js';
 
 const READY_TIMEOUT_MS = 15_000;
 
@@ -37,22 +36,15 @@ export async function startRedis(): Promise<RedisServer | null> {
   const binary = findBinary('redis-server');
   if (!binary) return missingServer('Redis', 'redis-server');
   const dir = makeTempDir('redis');
-  const port = await freePort();
-  const server = new ServerProcess(binary, redisArgs(port, dir), join(dir, 'server.log'), 'SIGTERM');
-  const ready = () =>
-    waitUntil('Redis', () => redisAnswers(port), {
-      timeoutMs: READY_TIMEOUT_MS,
-      describe: () => server.logTail(),
-      exited: () => server.exited,
-    });
+  const ready = (server: ServerProcess, port: number) => waitForServer('Redis', server, () => redisAnswers(port), READY_TIMEOUT_MS);
+  let launched: { server: ServerProcess; port: number };
   try {
-    server.start();
-    await ready();
+    launched = await launch((port) => new ServerProcess(binary, redisArgs(port, dir), join(dir, 'server.log'), 'SIGTERM'), ready);
   } catch (error) {
-    await server.stop();
     removeTempDir(dir);
     throw error;
   }
+  const { server, port } = launched;
 
   let disposed = false;
   return {
@@ -64,7 +56,7 @@ export async function startRedis(): Promise<RedisServer | null> {
     async start() {
       if (disposed) throw new Error('Redis: start after dispose');
       server.start();
-      await ready();
+      await ready(server, port);
     },
     async dispose() {
       disposed = true;

@@ -1,14 +1,22 @@
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { redisCommand } from '../src/net.js';
+import { missingServer } from '../src/binaries.js';
 import { startFerretDb, startMariaDb, startMoto, startRedis, startRedisCluster } from '../src/index.js';
+import { redisCommand } from '../src/net.js';
 
 describe('MariaDB', () => {
   it('serves the app user over TCP and keeps its data across stop/start', async () => {
     const server = await startMariaDb();
     if (!server) return;
     try {
-      const open = () => mysql.createConnection({ host: server.host, port: server.port, user: server.user, password: server.password, database: server.database });
+      const open = () =>
+        mysql.createConnection({
+          host: server.host,
+          port: server.port,
+          user: server.user,
+          password: server.password,
+          database: server.database,
+        });
       const connection = await open();
       await connection.query('CREATE TABLE t (v INT)');
       await connection.query('INSERT INTO t VALUES (42)');
@@ -89,6 +97,21 @@ describe('moto', () => {
       expect((await fetch(`${server.endpoint}/moto-api/`)).status).toBeLessThan(500);
     } finally {
       await server.dispose();
+    }
+  });
+});
+
+describe('a missing server', () => {
+  it('is a skip with a hint locally and an error naming the install script in CI', () => {
+    const ci = process.env.CI;
+    try {
+      process.env.CI = 'true';
+      expect(() => missingServer('Example', 'exampled')).toThrow(/Example.*bash scripts\/install-test-servers\.sh/);
+      process.env.CI = '';
+      expect(missingServer('Example', 'exampled')).toBeNull();
+    } finally {
+      if (ci === undefined) delete process.env.CI;
+      else process.env.CI = ci;
     }
   });
 });

@@ -1,0 +1,104 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { BackendFailure } from '@tokens/core';
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import { isConnectionBroken, isLockConflict, isQueryTimeout } from './errors.js';
+
+const LOCK_RETRIES = 8;
+
+export class Deadline {
+  readonly #end: number;
+
+  constructor(readonly ms: number) {
+    this.#end = Date.now() + ms;
+  }
+
+  remaining(): number {
+    return this.#end - Date.now();
+  }
+
+  check(): number {
+    const remaining = this.remaining();
+    if (remaining <= 0) throw this.failure();
+    return remaining;
+  }
+
+  failure(cause?: unknown): BackendFailure {
+    return new BackendFailure('UNAVAILABLE', `no answer from the database within ${this.ms} ms`, cause);
+  }
+}
+
+export type Params = (string | number | null)[];
+
+/** Per statement, so that a caller's pool set to rowsAsArray or bigNumberStrings still gives what rows.ts reads. */
+export function statement(sql: string, deadline: Deadline) {
+  return { sql, timeout: deadline.check(), rowsAsArray: false, supportBigNumbers: true };
+}
+
+/**
+ * Runs statements on pooled connections, each primitive call under one deadline. Connections are
+ * checked out explicitly (not `pool.execute`) so that a broken one is destroyed instead of going back
+ * to the pool: mysql2's per-query timeout answers the caller but leaves the connection busy.
+ */
+export class Executor {
+  constructor(
+    readonly pool: Pool,
+    readonly operationTimeoutMs: number,
+  ) {}
+
+  /** `work` and everything it runs share one deadline; past it the caller gets UNAVAILABLE, never a hang. */
+  async within<T>(work: (deadline: Deadline) => Promise<T>): Promise<T> {
+    const deadline = new Deadline(this.operationTimeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(deadline.failure()), this.operationTimeoutMs);
+    });
+    try {
+      return await Promise.race([work(deadline), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async acquire(deadline: Deadline): Promise<PoolConnection> {
+    deadline.check();
+    const connection = await this.pool.getConnection();
+    // The caller may have given up meanwhile (the pool has no acquire timeout): hand it back.
+    if (deadline.remaining() <= 0) {
+      connection.release();
+      throw deadline.failure();
+    }
+    return connection;
+  }
+
+  /** Releases the connection, or destroys it when `error` left it unusable. */
+  giveBack(connection: PoolConnection, error?: unknown): void {
+    if (error !== undefined && isConnectionBroken(error)) connection.destroy();
+    else connection.release();
+  }
+
+  /**
+   * One prepared statement. Deadlocks and lock wait timeouts are retried (the statement was rolled
+   * back); `idempotent` statements are also retried once on a broken connection (a pooled
+   * connection may have died with a server restart).
+   */
+  async execute<T>(deadline: Deadline, sql: string, values: Params, idempotent: boolean): Promise<T> {
+    let brokenRetries = idempotent ? 1 : 0;
+    for (let attempt = 1; ; attempt++) {
+      const connection = await this.acquire(deadline);
+      try {
+        const [result] = await connection.execute(statement(sql, deadline), values);
+        this.giveBack(connection);
+        return result as T;
+      } catch (error) {
+        this.giveBack(connection, error);
+        if (isLockConflict(error) && attempt < LOCK_RETRIES && deadline.remaining() > 0) {
+          await delay(Math.random() * 5 * attempt);
+          continue;
+        }
+        if (isQueryTimeout(error)) throw deadline.failure(error);
+        if (isConnectionBroken(error) && brokenRetries-- > 0 && deadline.remaining() > 0) continue;
+        throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { LookupKind } from '@tokens/core';
+import { quote } from './schema.js';
+
+export const KEY_COLUMN: Record<LookupKind, string> = {
+  user: 'user_key',
+  access: 'access_key',
+  refresh: 'refresh_key',
+  grant: 'grant_key',
+};
+
+/** Column order of the writes (see rows.ts, which builds the values in the same order). */
+export const WRITE_COLUMNS = [
+  'id',
+  'version',
+  'user_key',
+  'access_key',
+  'refresh_key',
+  'grant_key',
+  'user_signature',
+  'client_id',
+  'client_secret',
+  'redirect_url',
+  'grant_token',
+  'refresh_token',
+  'access_token',
+  'expiry_time',
+  'api_domain',
+] as const;
+
+const READ_COLUMNS = WRITE_COLUMNS.filter((column) => !column.endsWith('_key')).join(', ');
+
+export interface Queries {
+  getById: string;
+  findByKey: Record<LookupKind, string>;
+  insert: string;
+  update: string;
+  delete: string;
+  list: string;
+  clear: string;
+}
+
+export function queriesFor(table: string): Queries {
+  const t = quote(table);
+  const [, ...updated] = WRITE_COLUMNS;
+  const findBy = (kind: LookupKind) => `SELECT ${READ_COLUMNS} FROM ${t} WHERE ${KEY_COLUMN[kind]} = ?`;
+  return {
+    getById: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id = ?`,
+    findByKey: { user: findBy('user'), access: findBy('access'), refresh: findBy('refresh'), grant: findBy('grant') },
+    insert: `INSERT INTO ${t} (${WRITE_COLUMNS.join(', ')}) VALUES (${WRITE_COLUMNS.map(() => '?').join(', ')})`,
+    update: `UPDATE ${t} SET ${updated.map((column) => `${column} = ?`).join(', ')} WHERE id = ? AND version = ?`,
+    delete: `DELETE FROM ${t} WHERE id = ?`,
+    list: `SELECT ${READ_COLUMNS} FROM ${t}`,
+    // Not TRUNCATE: that is DDL (implicit commit, needs the DROP privilege).
+    clear: `DELETE FROM ${t}`,
+  };
+}

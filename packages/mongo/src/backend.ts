@@ -1,16 +1,17 @@
 import {
   BackendFailure,
+  hashKey,
   type InsertResult,
   type LookupKey,
   type LookupKind,
   type StoredToken,
   type TokenBackend,
   type UpdateResult,
-  hashKey,
 } from '@tokens/core';
 import type { Collection, MongoClient } from 'mongodb';
-import { KEY_FIELDS, type TokenDocument, fromDocument, toDocument } from './document.js';
-import { describeMongoError, isDuplicateKeyError } from './errors.js';
+import { type ClaimDocument, Claims } from './claims.js';
+import { fromDocument, KEY_FIELDS, type TokenDocument, toDocument } from './document.js';
+import { describeMongoError, isDuplicateKeyError, isNetworkError } from './errors.js';
 
 export interface MongoBackendOptions {
   namespace: string;
@@ -19,6 +20,11 @@ export interface MongoBackendOptions {
   operationTimeoutMs: number;
   /** The client to close with the backend: only one the store created itself. */
   ownedClient?: MongoClient;
+  /**
+   * Where update claims go when the server is FerretDB (see claims.ts); by default the sibling
+   * collection `<namespace>.cas`. Namespaces cannot contain a dot, so it never collides.
+   */
+  claimCollection?: Collection<ClaimDocument>;
 }
 
 /**
@@ -30,7 +36,8 @@ const READ_OPTIONS = { promoteValues: true, promoteLongs: true, useBigInt64: fal
 /**
  * Every rule lives in the storage: `_id` and the four unique + sparse indexes on `k.*` make
  * insert and update fail with E11000 on a taken key, and the `version` in an update's filter
- * makes it a compare-and-set. No transactions, so FerretDB 1.x works as well as MongoDB.
+ * makes it a compare-and-set (on FerretDB together with a claim, see claims.ts). No
+ * transactions, so FerretDB 1.x works as well as MongoDB.
  */
 export class MongoBackend implements TokenBackend {
   readonly backend = 'mongo';
@@ -38,13 +45,16 @@ export class MongoBackend implements TokenBackend {
   readonly #collection: Collection<TokenDocument>;
   readonly #timeoutMs: number;
   readonly #ownedClient: MongoClient | undefined;
-  #indexes: Promise<void> | undefined;
+  readonly #claimCollection: Collection<ClaimDocument>;
+  #ready: Promise<Claims | null> | undefined;
 
   constructor(options: MongoBackendOptions) {
     this.namespace = options.namespace;
     this.#collection = options.collection;
     this.#timeoutMs = options.operationTimeoutMs;
     this.#ownedClient = options.ownedClient;
+    this.#claimCollection =
+      options.claimCollection ?? options.collection.db.collection<ClaimDocument>(`${options.collection.collectionName}.cas`);
   }
 
   async getById(id: string): Promise<StoredToken | null> {
@@ -60,26 +70,31 @@ export class MongoBackend implements TokenBackend {
   }
 
   async insert(record: StoredToken): Promise<InsertResult> {
-    try {
-      await this.#run(() => this.#collection.insertOne(toDocument(record), { maxTimeMS: this.#timeoutMs }));
-      return 'inserted';
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return 'duplicate';
-      throw error;
-    }
+    return this.#run(async () => {
+      try {
+        await this.#collection.insertOne(toDocument(record), { maxTimeMS: this.#timeoutMs });
+        return 'inserted';
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return 'duplicate';
+        throw error;
+      }
+    });
   }
 
   async update(record: StoredToken, expectedVersion: number): Promise<UpdateResult> {
     const { _id, ...replacement } = toDocument(record);
-    try {
-      const result = await this.#run(() =>
-        this.#collection.replaceOne({ _id, version: expectedVersion }, replacement, { maxTimeMS: this.#timeoutMs }),
-      );
-      return result.matchedCount === 0 ? 'stale' : 'updated';
-    } catch (error) {
-      if (isDuplicateKeyError(error)) return 'duplicate';
-      throw error;
-    }
+    return this.#run(async (claims) => {
+      if (claims && !(await claims.acquire(_id, expectedVersion))) return 'stale';
+      try {
+        const result = await this.#collection.replaceOne({ _id, version: expectedVersion }, replacement, { maxTimeMS: this.#timeoutMs });
+        return result.matchedCount === 0 ? 'stale' : 'updated';
+      } catch (error) {
+        if (isDuplicateKeyError(error)) return 'duplicate';
+        throw error;
+      } finally {
+        await claims?.release(_id, expectedVersion);
+      }
+    });
   }
 
   async delete(id: string): Promise<void> {
@@ -108,33 +123,49 @@ export class MongoBackend implements TokenBackend {
   }
 
   /**
-   * Creates the indexes once per backend (a failure is retried by the next operation), then runs
-   * the operation under a deadline: a user's own client may wait 30 s for server selection, and
-   * writes take no abort signal, so the deadline is ours rather than the driver's.
+   * Prepares once per backend (indexes, and whether the server needs claims; a failure is retried
+   * by the next operation), then runs the operation under a deadline: a user's own client may
+   * wait 30 s for server selection, and writes take no abort signal, so the deadline is ours.
    */
-  async #run<T>(operation: () => Promise<T>): Promise<T> {
+  async #run<T>(operation: (claims: Claims | null) => Promise<T>): Promise<T> {
     return withDeadline(async () => {
-      this.#indexes ??= this.#createIndexes().catch((error: unknown) => {
-        this.#indexes = undefined;
+      this.#ready ??= this.#prepare().catch((error: unknown) => {
+        this.#ready = undefined;
         throw error;
       });
-      await this.#indexes;
-      return operation();
+      return operation(await this.#ready);
     }, this.#timeoutMs);
   }
 
+  async #prepare(): Promise<Claims | null> {
+    await this.#createIndexes();
+    const info = await this.#collection.db.command({ buildInfo: 1 });
+    return typeof info.ferretdbVersion === 'string' ? new Claims(this.#claimCollection, this.#timeoutMs) : null;
+  }
+
   async #createIndexes(): Promise<void> {
-    await this.#collection.createIndexes(
-      (Object.entries(KEY_FIELDS) as [LookupKind, string][]).map(([kind, field]) => ({
-        key: { [field]: 1 },
-        name: `tokens_${kind}_unique`,
-        unique: true,
-        // MongoDB needs sparse to skip documents without the field; FerretDB 1.x ignores it and
-        // skips them anyway. partialFilterExpression would also do on MongoDB, but FerretDB rejects it.
-        sparse: true,
-      })),
-      { maxTimeMS: this.#timeoutMs },
-    );
+    const specs = (Object.entries(KEY_FIELDS) as [LookupKind, string][]).map(([kind, field]) => ({
+      key: { [field]: 1 },
+      name: `tokens_${kind}_unique`,
+      unique: true,
+      // MongoDB needs sparse to skip documents without the field; FerretDB 1.x ignores it and
+      // skips them anyway. partialFilterExpression would also do on MongoDB, but FerretDB rejects it.
+      sparse: true,
+    }));
+    // One index per request: FerretDB 1.24 panics and drops the connection on a createIndexes
+    // naming two or more indexes that all exist already (every store opened after the first).
+    for (const spec of specs) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.#collection.createIndexes([spec], { maxTimeMS: this.#timeoutMs });
+          break;
+        } catch (error) {
+          // FerretDB 1.24 may also drop the connection when two clients create one collection
+          // at once (several instances starting together); the idempotent request then succeeds.
+          if (attempt >= 3 || !isNetworkError(error)) throw error;
+        }
+      }
+    }
   }
 }
 

@@ -4,8 +4,11 @@
  * server message may quote a key or a connection string.
  */
 export function isDuplicateKeyError(error: unknown): boolean {
-  const { code } = (error ?? {}) as { code?: unknown };
-  return code === 11000 || code === 11001;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === 11000 || code === 11001) return true;
+  // FerretDB 1.24 (SQLite) answers an update that breaks a unique index with InternalError 1
+  // quoting SQLite, where MongoDB says E11000 (its insert does say E11000).
+  return code === 1 && typeof message === 'string' && message.includes('UNIQUE constraint failed');
 }
 
 const UNREACHABLE = new Set([
@@ -16,7 +19,12 @@ const UNREACHABLE = new Set([
   'MongoNotConnectedError',
   'MongoClientClosedError',
   'MongoPoolClosedError',
+  'MongoPoolClearedError',
 ]);
+
+export function isNetworkError(error: unknown): boolean {
+  return error instanceof Error && UNREACHABLE.has(error.name);
+}
 
 export function describeMongoError(error: unknown): { code: 'UNAVAILABLE'; reason: string } | undefined {
   if (!(error instanceof Error)) return undefined;

@@ -1,4 +1,4 @@
-import { checkNamespace, createTokenStore, TokenStoreError, type TokenStore } from '@tokens/core';
+import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError } from '@tokens/core';
 import { type Db, MongoClient } from 'mongodb';
 import { MongoBackend } from './backend.js';
 import type { TokenDocument } from './document.js';
@@ -61,7 +61,8 @@ export function createMongoStore(options: MongoStoreOptions): TokenStore {
 
 function checkTimeout(value: unknown, name: string): number {
   if (value === undefined) return DEFAULT_TIMEOUT_MS;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw invalidOptions(`${name} must be a positive integer (ms)`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
+    throw invalidOptions(`${name} must be a positive integer (ms)`);
   return value;
 }
 

@@ -8,10 +8,8 @@ step() { printf '\n=== %s ===\n' "$*"; }
 
 step "install workspace"
 bash scripts/bootstrap.sh
-if [ -f scripts/install-test-servers.sh ]; then
-  step "install test servers"
-  bash scripts/install-test-servers.sh
-fi
+step "install test servers"
+bash scripts/install-test-servers.sh
 step "build"
 pnpm run build
 step "typecheck"
@@ -20,9 +18,13 @@ step "lint"
 pnpm run lint
 step "test"
 pnpm run test
-step "examples: custom store under node:test"
-node --test examples/
+step "examples: a third-party store under node:test and vitest"
+(cd examples/custom-store && npm test)
 step "example"
 node examples/quickstart-sqlite.mjs >/dev/null
 step "packages: publint, attw, packed install"
 pnpm run check:packages
+step "benchmark, quick mode"
+pnpm run bench --quick
+step "release check: version, publish to a local registry, install as users do"
+node scripts/release-check/run.mjs

@@ -3,7 +3,7 @@ import type { OAuthToken } from '@tokens/core';
 export const CLIENT = { clientId: '1000.BENCHCLIENT', clientSecret: 'bench-client-secret' };
 
 /** The i-th token of a data set: realistic sizes (Zoho tokens are ~70 characters). */
-export function tokenAt(i: number, salt = 'seed'): Required<Pick<OAuthToken, 'userSignature' | 'refreshToken' | 'accessToken'>> & OAuthToken {
+export function tokenAt(i: number, salt = 'seed'): OAuthToken & { userSignature: string; refreshToken: string; accessToken: string } {
   return {
     userSignature: `user${i}@example.com`,
     ...CLIENT,

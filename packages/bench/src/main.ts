@@ -19,7 +19,12 @@ const settings = quick
 
 const results: BenchResults = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  },
   mode: quick ? 'quick' : 'full',
   latency: [],
   throughput: [],
@@ -48,12 +53,17 @@ for (const subject of await allSubjects()) {
   }
 }
 
-if (!only || only.includes('zoho')) results.zoho.push(...(await zohoComparisons({ quick, samples: quick ? 20 : 200, log, skipped: results.skipped })));
+if (!only || only.includes('zoho'))
+  results.zoho.push(...(await zohoComparisons({ quick, samples: quick ? 20 : 200, log, skipped: results.skipped })));
 
 if (!only || only.includes('memory-use')) {
   for (const backend of ['memory', 'file']) {
     const n = quick ? 5_000 : 100_000;
-    const output = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'rss.ts'), backend, String(n)], { encoding: 'utf8' });
+    const output = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'rss.ts'), backend, String(n)],
+      { encoding: 'utf8' },
+    );
     results.memory.push(JSON.parse(output.trim().split('\n').pop() ?? '{}'));
   }
 }
@@ -105,9 +115,20 @@ async function measureLatency(subject: Subject, prepared: Prepared, n: number, i
     [
       'saveToken (update a user)',
       (s) => (i) => s.saveToken({ userSignature: user(i), accessToken: `1000.${run}.upd.${i}`, expiryTime: 1_900_000_000_000 + i }),
-      (r) => (i) => r.updateUser({ ...base, userSignature: user(i), refreshToken: refreshTokens[pick(i)], accessToken: `1000.${run}.rawupd.${i}`, expiryTime: 1_900_000_000_000 + i }),
+      (r) => (i) =>
+        r.updateUser({
+          ...base,
+          userSignature: user(i),
+          refreshToken: refreshTokens[pick(i)],
+          accessToken: `1000.${run}.rawupd.${i}`,
+          expiryTime: 1_900_000_000_000 + i,
+        }),
     ],
-    ['saveToken (insert a user)', (s) => (i) => s.saveToken(tokenAt(n + 10_000_000 + i, `ins${run}`)), (r) => (i) => r.insert(tokenAt(n + 20_000_000 + i, `rawins${run}`))],
+    [
+      'saveToken (insert a user)',
+      (s) => (i) => s.saveToken(tokenAt(n + 10_000_000 + i, `ins${run}`)),
+      (r) => (i) => r.insert(tokenAt(n + 20_000_000 + i, `rawins${run}`)),
+    ],
   ];
   if (n <= 1_000) ops.push(['getTokens', (s) => () => s.getTokens(), (r) => () => r.list()]);
   const rows: LatencyRow[] = [];
@@ -124,7 +145,11 @@ async function measureThroughput(subject: Subject, prepared: Prepared, n: number
   const pick = indexPicker(n);
   const users = Array.from({ length: n }, (_, i) => tokenAt(i).userSignature);
   const user = (i: number) => users[pick(i)] ?? '';
-  const oursOps = await throughput((i) => prepared.store.findToken({ userSignature: user(i) }) as Promise<StoredToken | null>, 32, settings.throughputMs);
+  const oursOps = await throughput(
+    (i) => prepared.store.findToken({ userSignature: user(i) }) as Promise<StoredToken | null>,
+    32,
+    settings.throughputMs,
+  );
   const raw = prepared.raw;
   const rawOps = raw ? await throughput((i) => raw.findByUser(user(i)), 32, settings.throughputMs) : undefined;
   return { backend: subject.backend, n, operation: 'findToken by user', oursOps, rawOps };

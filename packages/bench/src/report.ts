@@ -64,14 +64,18 @@ export function toMarkdown(results: BenchResults): string {
     lines.push('', '## Throughput with 32 operations in flight (operations per second)', '');
     lines.push('| backend | N | operation | ours | raw | ours / raw |', '| --- | ---: | --- | ---: | ---: | ---: |');
     for (const row of results.throughput) {
-      lines.push(`| ${row.backend} | ${row.n.toLocaleString('en')} | ${row.operation} | ${row.oursOps.toFixed(0)} | ${row.rawOps?.toFixed(0) ?? '—'} | ${row.rawOps ? (row.oursOps / row.rawOps).toFixed(2) : '—'} |`);
+      lines.push(
+        `| ${row.backend} | ${row.n.toLocaleString('en')} | ${row.operation} | ${row.oursOps.toFixed(0)} | ${row.rawOps?.toFixed(0) ?? '—'} | ${row.rawOps ? (row.oursOps / row.rawOps).toFixed(2) : '—'} |`,
+      );
     }
   }
   if (results.zoho.length > 0) {
     lines.push('', '## Against the Zoho CRM SDK stores (findToken by user, median µs)', '');
     lines.push('| comparison | N | @tokens | Zoho | Zoho / @tokens |', '| --- | ---: | ---: | ---: | ---: |');
     for (const row of results.zoho) {
-      lines.push(`| ${row.what} | ${row.n.toLocaleString('en')} | ${us(row.oursUs)} | ${us(row.theirsUs)} | ${(row.theirsUs / row.oursUs).toFixed(0)}× |`);
+      lines.push(
+        `| ${row.what} | ${row.n.toLocaleString('en')} | ${us(row.oursUs)} | ${us(row.theirsUs)} | ${(row.theirsUs / row.oursUs).toFixed(0)}× |`,
+      );
     }
   }
   if (results.memory.length > 0) {

@@ -4,7 +4,7 @@ import { isTokenBackend, type TokenBackend } from './backend.js';
 import { BackendFailure, TokenStoreError, type TokenStoreErrorCode } from './errors.js';
 import { type LookupKey, lookupKeyOf } from './lookup.js';
 import { presentToken } from './present.js';
-import type { OAuthToken, StoredToken } from './token.js';
+import { DATA_FIELDS, type OAuthToken, type StoredToken } from './token.js';
 import { type CheckedToken, checkId, checkToken, hasAnyToken } from './validate.js';
 
 /** The contract every store fulfils; see the README for the semantics of each operation. */
@@ -98,6 +98,8 @@ class BackendTokenStore implements TokenStore {
       }
       const merged = mergeInto(current, token);
       this.#requireSomeToken(merged);
+      // Nothing to change: no write (writes cost money on some backends) and no new version.
+      if (sameData(merged, current)) return presentToken(current);
       const result = await this.#call('saveToken', () => this.#backend.update(merged, current.version));
       if (result === 'updated') return presentToken(merged);
       if (result === 'duplicate') throw this.#duplicate();
@@ -228,6 +230,10 @@ function mergeInto(current: StoredToken, token: CheckedToken): StoredToken {
     expiryTime: token.expiryTime === undefined ? current.expiryTime : token.expiryTime,
     apiDomain: token.apiDomain === undefined ? current.apiDomain : token.apiDomain,
   };
+}
+
+function sameData(a: StoredToken, b: StoredToken): boolean {
+  return DATA_FIELDS.every((field) => a[field] === b[field]);
 }
 
 /** Spreads writers that keep colliding on one record: nothing the first few times, then jitter. */

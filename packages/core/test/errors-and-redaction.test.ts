@@ -32,14 +32,25 @@ describe('presented tokens', () => {
   });
 
   it('redactToken masks only non-empty credentials', () => {
-    expect(redactToken(stored)).toMatchObject({ clientSecret: '[redacted]', accessToken: '[redacted]', grantToken: '', clientId: '1000.CLIENT' });
+    expect(redactToken(stored)).toMatchObject({
+      clientSecret: '[redacted]',
+      accessToken: '[redacted]',
+      grantToken: '',
+      clientId: '1000.CLIENT',
+    });
   });
 });
 
 describe('TokenStoreError', () => {
   it('formats its message and keeps its cause', () => {
     const cause = new Error('ECONNREFUSED');
-    const error = new TokenStoreError({ code: 'UNAVAILABLE', backend: 'redis', operation: 'findToken', reason: 'connection refused', cause });
+    const error = new TokenStoreError({
+      code: 'UNAVAILABLE',
+      backend: 'redis',
+      operation: 'findToken',
+      reason: 'connection refused',
+      cause,
+    });
     expect(error.message).toBe('@tokens/redis: findToken: connection refused');
     expect(error.cause).toBe(cause);
     expect(error.name).toBe('TokenStoreError');

@@ -7,11 +7,19 @@ describe('lookupKeyOf follows the Zoho order', () => {
   it.each([
     ['user first', { userSignature: 'u', accessToken: 'a', ...client, grantToken: 'g' }, { kind: 'user', value: 'u' }],
     ['access token without client credentials', { accessToken: 'a', refreshToken: 'r' }, { kind: 'access', value: 'a' }],
-    ['grant token with both credentials', { accessToken: 'a', grantToken: 'g', refreshToken: 'r', ...client }, { kind: 'grant', value: 'g' }],
+    [
+      'grant token with both credentials',
+      { accessToken: 'a', grantToken: 'g', refreshToken: 'r', ...client },
+      { kind: 'grant', value: 'g' },
+    ],
     ['refresh token with both credentials', { refreshToken: 'r', ...client }, { kind: 'refresh', value: 'r' }],
     ['empty user is absent', { userSignature: '', accessToken: 'a' }, { kind: 'access', value: 'a' }],
     ['empty grant token is absent', { grantToken: '', refreshToken: 'r', ...client }, { kind: 'refresh', value: 'r' }],
-    ['empty client id still counts as given', { accessToken: 'a', refreshToken: 'r', clientId: '', clientSecret: '' }, { kind: 'refresh', value: 'r' }],
+    [
+      'empty client id still counts as given',
+      { accessToken: 'a', refreshToken: 'r', clientId: '', clientSecret: '' },
+      { kind: 'refresh', value: 'r' },
+    ],
   ])('%s', (_, token, expected) => {
     expect(lookupKeyOf(token)).toEqual(expected);
   });

@@ -49,7 +49,10 @@ describe('the conformance suite judges stores', () => {
   });
 
   it('reports a case as not applicable when its capability is not declared', async () => {
-    const report = await runConformance({ name: 'memory-no-capabilities', open: (namespace) => createMemoryStore({ namespace }) }, { only: ['reopen/', 'race/'] });
+    const report = await runConformance(
+      { name: 'memory-no-capabilities', open: (namespace) => createMemoryStore({ namespace }) },
+      { only: ['reopen/', 'race/'] },
+    );
     expect(report.results.find((result) => result.id === 'reopen/tokens-survive')?.status).toBe('not-applicable');
     expect(report.results.find((result) => result.id === 'race/first-saves-raw')?.status).toBe('not-applicable');
     expect(report.failed).toBe(0);
@@ -62,7 +65,18 @@ describe('the conformance suite judges stores', () => {
         timeoutMs: 200,
         open: (namespace) => {
           const store = createMemoryStore({ namespace });
-          return { ...store, namespace, close: () => store.close(), [Symbol.asyncDispose]: () => store.close(), findTokenById: () => new Promise(() => {}), saveToken: (t) => store.saveToken(t), findToken: (p) => store.findToken(p), getTokens: () => store.getTokens(), deleteToken: (id) => store.deleteToken(id), deleteTokens: () => store.deleteTokens() };
+          return {
+            ...store,
+            namespace,
+            close: () => store.close(),
+            [Symbol.asyncDispose]: () => store.close(),
+            findTokenById: () => new Promise(() => {}),
+            saveToken: (t) => store.saveToken(t),
+            findToken: (p) => store.findToken(p),
+            getTokens: () => store.getTokens(),
+            deleteToken: (id) => store.deleteToken(id),
+            deleteTokens: () => store.deleteTokens(),
+          };
         },
       },
       { only: ['lookup/by-id'] },

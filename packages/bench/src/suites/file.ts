@@ -26,6 +26,10 @@ export const fileSubject: Subject = {
       byRefresh.set(String(token.refreshToken), record);
       byId.set(record.id, record);
     };
+    const fresh = <T>(value: T): T => {
+      statSync(rawPath);
+      return value;
+    };
     const store = createFileStore({ path: join(dir, 'tokens.jsonl') });
     return {
       store,
@@ -33,9 +37,9 @@ export const fileSubject: Subject = {
         async seed(tokens) {
           for (const token of tokens) put(token);
         },
-        findByUser: (user) => (statSync(rawPath), byUser.get(user)),
-        findByRefresh: (refreshToken) => (statSync(rawPath), byRefresh.get(refreshToken)),
-        findById: (id) => (statSync(rawPath), byId.get(id)),
+        findByUser: (user) => fresh(byUser.get(user)),
+        findByRefresh: (refreshToken) => fresh(byRefresh.get(refreshToken)),
+        findById: (id) => fresh(byId.get(id)),
         updateUser: (token) => appendFileSync(rawPath, `${JSON.stringify(token)}\n`),
         insert: (token) => put(token),
         list: () => [...byId.values()],

@@ -21,15 +21,27 @@ export const sqliteSubject: Subject = {
     db.pragma('synchronous = NORMAL');
     db.exec(`CREATE TABLE raw_tokens (id TEXT PRIMARY KEY, user_signature TEXT UNIQUE, refresh_token TEXT UNIQUE,
       access_token TEXT UNIQUE, client_id TEXT, client_secret TEXT, expiry_time INTEGER, api_domain TEXT, version INTEGER)`);
-    const insert = db.prepare(`INSERT INTO raw_tokens VALUES (@id, @userSignature, @refreshToken, @accessToken, @clientId, @clientSecret, @expiryTime, @apiDomain, 1)`);
+    const insert = db.prepare(
+      `INSERT INTO raw_tokens VALUES (@id, @userSignature, @refreshToken, @accessToken, @clientId, @clientSecret, @expiryTime, @apiDomain, 1)`,
+    );
     const byUser = db.prepare('SELECT * FROM raw_tokens WHERE user_signature = ?');
     const byRefresh = db.prepare('SELECT * FROM raw_tokens WHERE refresh_token = ?');
     const byId = db.prepare('SELECT * FROM raw_tokens WHERE id = ?');
-    const upsert = db.prepare(`INSERT INTO raw_tokens VALUES (@id, @userSignature, @refreshToken, @accessToken, @clientId, @clientSecret, @expiryTime, @apiDomain, 1)
+    const upsert =
+      db.prepare(`INSERT INTO raw_tokens VALUES (@id, @userSignature, @refreshToken, @accessToken, @clientId, @clientSecret, @expiryTime, @apiDomain, 1)
       ON CONFLICT(user_signature) DO UPDATE SET access_token = excluded.access_token, expiry_time = excluded.expiry_time, version = version + 1`);
     const list = db.prepare('SELECT * FROM raw_tokens');
     let nextId = 0;
-    const row = (token: Record<string, unknown>) => ({ clientId: null, clientSecret: null, expiryTime: null, apiDomain: null, refreshToken: null, accessToken: null, ...token, id: `raw-${nextId++}` });
+    const row = (token: Record<string, unknown>) => ({
+      clientId: null,
+      clientSecret: null,
+      expiryTime: null,
+      apiDomain: null,
+      refreshToken: null,
+      accessToken: null,
+      ...token,
+      id: `raw-${nextId++}`,
+    });
     return {
       store,
       raw: {

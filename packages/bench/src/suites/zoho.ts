@@ -37,31 +37,82 @@ export class ZohoToken {
     token.user = new UserSignature(name);
     return token;
   }
-  getId() { return this.id; }
-  setId(value: string | null) { this.id = value; }
-  getUserSignature() { return this.user; }
-  setUserSignature(value: unknown) { this.user = value; }
-  getClientId() { return this.clientId; }
-  setClientId(value: string | null) { this.clientId = value; }
-  getClientSecret() { return this.clientSecret; }
-  setClientSecret(value: string | null) { this.clientSecret = value; }
-  getRefreshToken() { return this.refreshToken; }
-  setRefreshToken(value: string | null) { this.refreshToken = value; }
-  getAccessToken() { return this.accessToken; }
-  setAccessToken(value: string | null) { this.accessToken = value; }
-  getGrantToken() { return this.grantToken; }
-  setGrantToken(value: string | null) { this.grantToken = value; }
-  getExpiresIn() { return this.expiresIn; }
-  setExpiresIn(value: string | null) { this.expiresIn = value; }
-  getRedirectURL() { return this.redirectUrl; }
-  setRedirectURL(value: string | null) { this.redirectUrl = value; }
-  getAPIDomain() { return this.apiDomain; }
-  setAPIDomain(value: string | null) { this.apiDomain = value; }
+  getId() {
+    return this.id;
+  }
+  setId(value: string | null) {
+    this.id = value;
+  }
+  getUserSignature() {
+    return this.user;
+  }
+  setUserSignature(value: unknown) {
+    this.user = value;
+  }
+  getClientId() {
+    return this.clientId;
+  }
+  setClientId(value: string | null) {
+    this.clientId = value;
+  }
+  getClientSecret() {
+    return this.clientSecret;
+  }
+  setClientSecret(value: string | null) {
+    this.clientSecret = value;
+  }
+  getRefreshToken() {
+    return this.refreshToken;
+  }
+  setRefreshToken(value: string | null) {
+    this.refreshToken = value;
+  }
+  getAccessToken() {
+    return this.accessToken;
+  }
+  setAccessToken(value: string | null) {
+    this.accessToken = value;
+  }
+  getGrantToken() {
+    return this.grantToken;
+  }
+  setGrantToken(value: string | null) {
+    this.grantToken = value;
+  }
+  getExpiresIn() {
+    return this.expiresIn;
+  }
+  setExpiresIn(value: string | null) {
+    this.expiresIn = value;
+  }
+  getRedirectURL() {
+    return this.redirectUrl;
+  }
+  setRedirectURL(value: string | null) {
+    this.redirectUrl = value;
+  }
+  getAPIDomain() {
+    return this.apiDomain;
+  }
+  setAPIDomain(value: string | null) {
+    this.apiDomain = value;
+  }
 }
 
 function csvRow(i: number): string {
   const t = tokenAt(i);
-  return [i + 1, t.userSignature, CLIENT.clientId, CLIENT.clientSecret, t.refreshToken, t.accessToken, '', t.expiryTime, t.redirectUrl, t.apiDomain].join(',');
+  return [
+    i + 1,
+    t.userSignature,
+    CLIENT.clientId,
+    CLIENT.clientSecret,
+    t.refreshToken,
+    t.accessToken,
+    '',
+    t.expiryTime,
+    t.redirectUrl,
+    t.apiDomain,
+  ].join(',');
 }
 
 /** A Zoho FileStore holding `n` tokens, written the way it writes them. */
@@ -91,10 +142,28 @@ export const ZOHO_DB_TABLE = `CREATE TABLE oauthtoken (id varchar(10) NOT NULL, 
 export function zohoDbRows(n: number): unknown[][] {
   return Array.from({ length: n }, (_, i) => {
     const t = tokenAt(i);
-    return [String(i + 1), t.userSignature, CLIENT.clientId, CLIENT.clientSecret, t.refreshToken, t.accessToken, null, String(t.expiryTime), t.redirectUrl, t.apiDomain];
+    return [
+      String(i + 1),
+      t.userSignature,
+      CLIENT.clientId,
+      CLIENT.clientSecret,
+      t.refreshToken,
+      t.accessToken,
+      null,
+      String(t.expiryTime),
+      t.redirectUrl,
+      t.apiDomain,
+    ];
   });
 }
 
 export function zohoDbStore(connection: MysqlConnection): ZohoStore {
-  return new DBStore(connection.host, connection.database, 'oauthtoken', connection.user, connection.password, String(connection.port)) as ZohoStore;
+  return new DBStore(
+    connection.host,
+    connection.database,
+    'oauthtoken',
+    connection.user,
+    connection.password,
+    String(connection.port),
+  ) as ZohoStore;
 }

@@ -46,6 +46,22 @@ export const saveCases: Record<string, CaseDefinition> = {
       assert.equal(await store.findToken({ grantToken: saved.grantToken, ...client }), null, 'the cleared grant token finds nothing');
     },
   },
+  'save/unchanged-is-no-op': {
+    title: 'a save that changes nothing writes nothing and keeps the version',
+    rule: 'A save whose merged result equals the stored token is a no-op: it returns the stored token with its version unchanged.',
+    async run({ store }) {
+      const token = sampleToken();
+      const saved = await store.saveToken(token);
+      assert.deepEqual(await store.saveToken(token), saved, 'saving the same token again');
+      assert.deepEqual(await store.saveToken({ userSignature: saved.userSignature }), saved, 'saving only the lookup key');
+      assert.deepEqual(await store.saveToken({ ...saved }), saved, 'a compare-and-set that changes nothing');
+      assert.equal(
+        (await store.saveToken({ userSignature: saved.userSignature, expiryTime: 1 })).version,
+        2,
+        'a real change bumps the version',
+      );
+    },
+  },
   'save/update-by-id': {
     title: 'a save with a stored id updates that token, even its lookup keys',
     rule: 'The record to update is chosen by id first (when given and stored), so every field, the user included, can change.',

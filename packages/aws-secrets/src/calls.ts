@@ -136,23 +136,32 @@ export class Calls {
   }
 
   async sleep(ms: number): Promise<void> {
+    const signal = this.#signal;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
       }
-      this.#signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 
   async #send<Output>(run: (options: { abortSignal: AbortSignal }) => Promise<Output>): Promise<Output> {
     for (let attempt = 1; ; attempt++) {
+      // The SDK leaves its abort listener on the signal it is given: a signal per call keeps the
+      // operation's signal from collecting one per call (getTokens and deleteTokens make many).
+      const call = new AbortController();
+      const abort = () => call.abort();
+      this.#signal.addEventListener('abort', abort, { once: true });
       try {
-        return await run({ abortSignal: this.#signal });
+        return await run({ abortSignal: call.signal });
       } catch (error) {
         if (!isThrottling(error) || attempt >= this.#maxAttempts || this.#signal.aborted) throw error;
         await this.sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+      } finally {
+        this.#signal.removeEventListener('abort', abort);
       }
     }
   }

@@ -6,7 +6,7 @@ export type { UniqueKeys } from './keys.js';
 export { hashedUniqueKeysOf, hashKey, uniqueKeysOf } from './keys.js';
 export type { LookupKey, LookupKind } from './lookup.js';
 export { LOOKUP_FIELD, lookupKeyOf } from './lookup.js';
-export { checkNamespace, DEFAULT_NAMESPACE } from './namespace.js';
+export { checkNamespace, DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from './namespace.js';
 export { presentToken, redactToken } from './present.js';
 export type { TokenStore, TokenStoreOptions } from './store.js';
 export { createTokenStore } from './store.js';

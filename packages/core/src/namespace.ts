@@ -2,7 +2,8 @@ import { TokenStoreError } from './errors.js';
 
 export const DEFAULT_NAMESPACE = 'tokens';
 
-const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
+/** What a namespace may be; exported so backends can check names they read back. */
+export const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
 
 /**
  * Namespaces become table, collection, key and secret names: one lowercase identifier

@@ -1,4 +1,4 @@
-import { BackendFailure, type StoredToken } from '@tokens/core';
+import { BackendFailure, NAMESPACE_PATTERN, STRING_FIELDS, type StoredToken } from '@tokens/core';
 
 /**
  * The file is a journal of JSON lines: a header line, then one entry per line. A line counts only
@@ -12,18 +12,7 @@ export type Entry = { op: 'put'; ns: string; token: StoredToken } | { op: 'delet
 
 export const HEADER_LINE = `${JSON.stringify({ format: FORMAT, version: FORMAT_VERSION })}\n`;
 
-const STRING_OR_NULL = [
-  'userSignature',
-  'clientId',
-  'clientSecret',
-  'redirectUrl',
-  'grantToken',
-  'refreshToken',
-  'accessToken',
-  'apiDomain',
-];
-const TOKEN_KEYS = new Set(['id', 'version', 'expiryTime', ...STRING_OR_NULL]);
-const NAMESPACE = /^[a-z][a-z0-9_]{0,47}$/;
+const TOKEN_KEYS = new Set(['id', 'version', 'expiryTime', ...STRING_FIELDS]);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeEntry(entry: Entry): string {
@@ -79,7 +68,7 @@ export function parseHeader(bytes: Uint8Array, path: string): void {
 
 export function parseEntry(bytes: Uint8Array, path: string, line: number): Entry {
   const value = parseJson(bytes, path, line);
-  if (!isObject(value) || typeof value.ns !== 'string' || !NAMESPACE.test(value.ns)) {
+  if (!isObject(value) || typeof value.ns !== 'string' || !NAMESPACE_PATTERN.test(value.ns)) {
     throw corrupt(path, line, 'not a journal entry');
   }
   if (value.op === 'clear' && Object.keys(value).length === 2) return { op: 'clear', ns: value.ns };
@@ -98,5 +87,5 @@ function isToken(value: unknown): value is StoredToken {
   if (keys.length !== TOKEN_KEYS.size || !keys.every((key) => TOKEN_KEYS.has(key))) return false;
   if (!isId(value.id) || !Number.isSafeInteger(value.version) || (value.version as number) < 1) return false;
   if (value.expiryTime !== null && !Number.isSafeInteger(value.expiryTime)) return false;
-  return STRING_OR_NULL.every((key) => value[key] === null || typeof value[key] === 'string');
+  return STRING_FIELDS.every((key) => value[key] === null || typeof value[key] === 'string');
 }

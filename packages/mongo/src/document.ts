@@ -14,18 +14,8 @@ export const KEY_FIELDS: Record<LookupKind, string> = {
  * entirely, never stored as null: see the README for why that makes the unique indexes safe on
  * both MongoDB and FerretDB.
  */
-export interface TokenDocument {
+export interface TokenDocument extends Omit<StoredToken, 'id'> {
   _id: string;
-  version: number;
-  userSignature: string | null;
-  clientId: string | null;
-  clientSecret: string | null;
-  redirectUrl: string | null;
-  grantToken: string | null;
-  refreshToken: string | null;
-  accessToken: string | null;
-  expiryTime: number | null;
-  apiDomain: string | null;
   k: Partial<Record<LookupKind, string>>;
 }
 
@@ -36,20 +26,8 @@ export function toDocument(record: StoredToken): TokenDocument {
     const value = hashed[kind];
     if (value !== null) k[kind] = value;
   }
-  return {
-    _id: record.id,
-    version: record.version,
-    userSignature: record.userSignature,
-    clientId: record.clientId,
-    clientSecret: record.clientSecret,
-    redirectUrl: record.redirectUrl,
-    grantToken: record.grantToken,
-    refreshToken: record.refreshToken,
-    accessToken: record.accessToken,
-    expiryTime: record.expiryTime,
-    apiDomain: record.apiDomain,
-    k,
-  };
+  const { id, ...data } = record;
+  return { _id: id, ...data, k };
 }
 
 /** Reads a stored document back; anything not shaped like one of ours is CORRUPT, never guessed at. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { cacheDirs, findBinary, missingServer } from './binaries.js';
 import { exchange, HOST } from './net.js';
-import { launch, makeTempDir, notSupported, removeTempDir, ServerProcess, waitForServer } from './process.js';
+import { launchInDir, makeTempDir, notSupported, ServerProcess, waitForServer } from './process.js';
 import type { MongoServer } from './types.js';
 
 const READY_TIMEOUT_MS = 30_000;
@@ -50,48 +50,25 @@ export async function startFerretDb(): Promise<MongoServer | null> {
   if (!binary) return missingServer('FerretDB', 'ferretdb');
   const dir = makeTempDir('ferretdb');
   const ready = (server: ServerProcess, port: number) => waitForServer('FerretDB', server, () => answersHello(port), READY_TIMEOUT_MS);
-  let launched: { server: ServerProcess; port: number };
-  try {
-    launched = await launch(
-      (port) =>
-        new ServerProcess(
-          binary,
-          [
-            `--listen-addr=${HOST}:${port}`,
-            '--handler=sqlite',
-            `--sqlite-url=file:${dir}/`,
-            `--state-dir=${dir}`,
-            '--telemetry=disable',
-            // Its metrics endpoint defaults to a fixed port that parallel servers would fight over.
-            '--debug-addr=-',
-            '--log-level=warn',
-          ],
-          join(dir, 'server.log'),
-        ),
-      ready,
-    );
-  } catch (error) {
-    removeTempDir(dir);
-    throw error;
-  }
-  const { server, port } = launched;
-
-  let disposed = false;
-  return {
-    url: `mongodb://${HOST}:${port}/`,
-    host: HOST,
-    port,
-    external: false,
-    stop: () => server.stop(),
-    async start() {
-      if (disposed) throw new Error('FerretDB: start after dispose');
-      server.start();
-      await ready(server, port);
-    },
-    async dispose() {
-      disposed = true;
-      await server.stop();
-      removeTempDir(dir);
-    },
-  };
+  const handle = await launchInDir(
+    'FerretDB',
+    dir,
+    (port) =>
+      new ServerProcess(
+        binary,
+        [
+          `--listen-addr=${HOST}:${port}`,
+          '--handler=sqlite',
+          `--sqlite-url=file:${dir}/`,
+          `--state-dir=${dir}`,
+          '--telemetry=disable',
+          // Its metrics endpoint defaults to a fixed port that parallel servers would fight over.
+          '--debug-addr=-',
+          '--log-level=warn',
+        ],
+        join(dir, 'server.log'),
+      ),
+    ready,
+  );
+  return { ...handle, url: `mongodb://${HOST}:${handle.port}/` };
 }

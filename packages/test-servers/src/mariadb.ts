@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { findBinary, missingServer } from './binaries.js';
 import { HOST } from './net.js';
-import { launch, makeTempDir, notSupported, removeTempDir, ServerProcess, waitForServer } from './process.js';
+import { launchInDir, makeTempDir, notSupported, ServerProcess, waitForServer } from './process.js';
 import type { MariaDbServer } from './types.js';
 
 const run = promisify(execFile);
@@ -47,47 +47,23 @@ export async function startMariaDb(): Promise<MariaDbServer | null> {
   const ready = (server: ServerProcess, port: number, user: string, pass: string) =>
     waitForServer('MariaDB', server, () => query(port, user, pass, 'SELECT 1'), READY_TIMEOUT_MS);
 
-  let launched: { server: ServerProcess; port: number };
-  try {
-    launched = await launch(
-      (port) => new ServerProcess(mariadbd, args(port), join(dir, 'server.log')),
-      async (server, port) => {
-        await ready(server, port, 'root', '');
-        await query(port, 'root', '', [
-          `CREATE DATABASE ${DATABASE}`,
-          `CREATE USER '${USER}'@'%' IDENTIFIED BY '${password}'`,
-          `GRANT ALL PRIVILEGES ON ${DATABASE}.* TO '${USER}'@'%'`,
-          // Lets tests watch lock waits (information_schema.innodb_trx); still no admin rights.
-          `GRANT PROCESS ON *.* TO '${USER}'@'%'`,
-        ]);
-      },
-    );
-  } catch (error) {
-    removeTempDir(dir);
-    throw error;
-  }
-  const { server, port } = launched;
-
-  let disposed = false;
-  return {
-    host: HOST,
-    port,
-    user: USER,
-    password,
-    database: DATABASE,
-    external: false,
-    stop: () => server.stop(),
-    async start() {
-      if (disposed) throw new Error('MariaDB: start after dispose');
-      server.start();
-      await ready(server, port, USER, password);
+  const handle = await launchInDir(
+    'MariaDB',
+    dir,
+    (port) => new ServerProcess(mariadbd, args(port), join(dir, 'server.log')),
+    (server, port) => ready(server, port, USER, password),
+    async (server, port) => {
+      await ready(server, port, 'root', '');
+      await query(port, 'root', '', [
+        `CREATE DATABASE ${DATABASE}`,
+        `CREATE USER '${USER}'@'%' IDENTIFIED BY '${password}'`,
+        `GRANT ALL PRIVILEGES ON ${DATABASE}.* TO '${USER}'@'%'`,
+        // Lets tests watch lock waits (information_schema.innodb_trx); still no admin rights.
+        `GRANT PROCESS ON *.* TO '${USER}'@'%'`,
+      ]);
     },
-    async dispose() {
-      disposed = true;
-      await server.stop();
-      removeTempDir(dir);
-    },
-  };
+  );
+  return { ...handle, user: USER, password, database: DATABASE };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { cacheDirs, findBinary, missingServer } from './binaries.js';
 import { HOST } from './net.js';
-import { launch, makeTempDir, notSupported, removeTempDir, ServerProcess, waitForServer } from './process.js';
+import { launchInDir, makeTempDir, notSupported, ServerProcess, waitForServer } from './process.js';
 import type { MotoServer } from './types.js';
 
 const READY_TIMEOUT_MS = 30_000;
@@ -46,35 +46,18 @@ export async function startMoto(): Promise<MotoServer | null> {
   const dir = makeTempDir('moto');
   const ready = (server: ServerProcess, port: number) =>
     waitForServer('moto', server, () => answersHttp(`http://${HOST}:${port}`), READY_TIMEOUT_MS);
-  let launched: { server: ServerProcess; port: number };
-  try {
-    launched = await launch((port) => new ServerProcess(binary, ['-H', HOST, '-p', String(port)], join(dir, 'server.log')), ready);
-  } catch (error) {
-    removeTempDir(dir);
-    throw error;
-  }
-  const { server, port } = launched;
-  const endpoint = `http://${HOST}:${port}`;
-
-  let disposed = false;
+  const handle = await launchInDir(
+    'moto',
+    dir,
+    (port) => new ServerProcess(binary, ['-H', HOST, '-p', String(port)], join(dir, 'server.log')),
+    ready,
+  );
+  const endpoint = `http://${HOST}:${handle.port}`;
   return {
+    ...handle,
     endpoint,
     region: REGION,
     credentials: { ...CREDENTIALS },
     clientConfig: { region: REGION, endpoint, credentials: { ...CREDENTIALS } },
-    host: HOST,
-    port,
-    external: false,
-    stop: () => server.stop(),
-    async start() {
-      if (disposed) throw new Error('moto: start after dispose');
-      server.start();
-      await ready(server, port);
-    },
-    async dispose() {
-      disposed = true;
-      await server.stop();
-      removeTempDir(dir);
-    },
   };
 }

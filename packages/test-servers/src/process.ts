@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './net.js';
+import { freePort, HOST } from './net.js';
 import { waitUntil } from './wait.js';
 
 const live = new Set<ChildProcess>();
@@ -134,4 +134,52 @@ export async function launch(
       if (!exitedByItself || attempt >= 3) throw error;
     }
   }
+}
+
+export interface LocalHandle {
+  readonly host: string;
+  readonly port: number;
+  readonly external: false;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Launches a server whose files live in `dir` and returns the part of its handle every server
+ * shares. `dir` is removed when the server never comes up, and on dispose. `firstReady` may do
+ * one-time setup (users, databases); `ready` is what a restart waits for.
+ */
+export async function launchInDir(
+  name: string,
+  dir: string,
+  create: (port: number) => ServerProcess,
+  ready: (server: ServerProcess, port: number) => Promise<void>,
+  firstReady: (server: ServerProcess, port: number) => Promise<void> = ready,
+): Promise<LocalHandle> {
+  let launched: { server: ServerProcess; port: number };
+  try {
+    launched = await launch(create, firstReady);
+  } catch (error) {
+    removeTempDir(dir);
+    throw error;
+  }
+  const { server, port } = launched;
+  let disposed = false;
+  return {
+    host: HOST,
+    port,
+    external: false,
+    stop: () => server.stop(),
+    async start() {
+      if (disposed) throw new Error(`${name}: start after dispose`);
+      server.start();
+      await ready(server, port);
+    },
+    async dispose() {
+      disposed = true;
+      await server.stop();
+      removeTempDir(dir);
+    },
+  };
 }

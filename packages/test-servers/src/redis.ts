@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { findBinary, missingServer } from './binaries.js';
 import { HOST, redisCommand } from './net.js';
-import { launch, makeTempDir, notSupported, removeTempDir, ServerProcess, waitForServer } from './process.js';
+import { launchInDir, makeTempDir, notSupported, ServerProcess, waitForServer } from './process.js';
 import type { RedisServer } from './types.js';
 
 const READY_TIMEOUT_MS = 15_000;
@@ -37,31 +37,11 @@ export async function startRedis(): Promise<RedisServer | null> {
   if (!binary) return missingServer('Redis', 'redis-server');
   const dir = makeTempDir('redis');
   const ready = (server: ServerProcess, port: number) => waitForServer('Redis', server, () => redisAnswers(port), READY_TIMEOUT_MS);
-  let launched: { server: ServerProcess; port: number };
-  try {
-    launched = await launch((port) => new ServerProcess(binary, redisArgs(port, dir), join(dir, 'server.log'), 'SIGTERM'), ready);
-  } catch (error) {
-    removeTempDir(dir);
-    throw error;
-  }
-  const { server, port } = launched;
-
-  let disposed = false;
-  return {
-    url: `redis://${HOST}:${port}`,
-    host: HOST,
-    port,
-    external: false,
-    stop: () => server.stop(),
-    async start() {
-      if (disposed) throw new Error('Redis: start after dispose');
-      server.start();
-      await ready(server, port);
-    },
-    async dispose() {
-      disposed = true;
-      await server.stop();
-      removeTempDir(dir);
-    },
-  };
+  const handle = await launchInDir(
+    'Redis',
+    dir,
+    (port) => new ServerProcess(binary, redisArgs(port, dir), join(dir, 'server.log'), 'SIGTERM'),
+    ready,
+  );
+  return { ...handle, url: `redis://${HOST}:${handle.port}` };
 }

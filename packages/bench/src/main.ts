@@ -97,7 +97,7 @@ async function seed(prepared: Prepared, n: number): Promise<string[]> {
 async function measureLatency(subject: Subject, prepared: Prepared, n: number, ids: string[]): Promise<LatencyRow[]> {
   const { store, raw } = prepared;
   const pick = indexPicker(n);
-  const samples = subject.server ? settings.serverSamples : settings.samples;
+  const samples = Math.min(subject.samples ?? Number.POSITIVE_INFINITY, subject.server ? settings.serverSamples : settings.samples);
   const run = `${Date.now().toString(36)}`;
   // Keys are computed up front so neither side of a ratio pays for building them.
   const users = Array.from({ length: n }, (_, i) => tokenAt(i).userSignature);
@@ -137,6 +137,7 @@ async function measureLatency(subject: Subject, prepared: Prepared, n: number, i
     const row: LatencyRow = { backend: subject.backend, n, operation, ours: await latency(ours(store), count) };
     if (raw && rawOp) row.raw = await latency(rawOp(raw), count);
     rows.push(row);
+    log(`  ${operation}: ${row.ours.medianUs.toFixed(1)} µs${row.raw ? ` (raw ${row.raw.medianUs.toFixed(1)} µs)` : ''}`);
   }
   return rows;
 }

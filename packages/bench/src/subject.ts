@@ -22,6 +22,8 @@ export interface Subject {
   /** Server backends are also measured with 32 operations in flight. */
   server: boolean;
   sizes?: number[];
+  /** Fewer samples for a slow server (FerretDB scans), so a full run stays within minutes. */
+  samples?: number;
   /** A fresh, empty store (and raw driver) at the bench's scale, or a reason it cannot run here. */
   open(): Promise<Prepared | string>;
 }

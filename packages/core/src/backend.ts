@@ -29,9 +29,10 @@ export interface TokenBackend {
   /**
    * Replaces the record with `record.id` if its stored version is `expectedVersion`:
    * `'stale'` if it is gone or has another version, `'duplicate'` if a unique key of `record`
-   * is held by another record; nothing written in both cases.
+   * is held by another record; nothing written in both cases. `previous` is the record as read
+   * (at `expectedVersion`): a backend may use it to leave unchanged index entries alone.
    */
-  update(record: StoredToken, expectedVersion: number): Awaitable<UpdateResult>;
+  update(record: StoredToken, expectedVersion: number, previous: StoredToken): Awaitable<UpdateResult>;
   delete(id: string): Awaitable<void>;
   list(): Awaitable<StoredToken[]>;
   clear(): Awaitable<void>;

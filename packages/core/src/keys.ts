@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { LookupKind } from './lookup.js';
 import type { StoredToken } from './token.js';
 
@@ -14,12 +14,15 @@ export function uniqueKeysOf(token: StoredToken): UniqueKeys {
   };
 }
 
+// crypto.hash (Node 20.12+) skips the Hash object: half the cost of createHash on every lookup.
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
+
 /**
  * A fixed-length (43 characters, base64url of SHA-256), case-sensitive stand-in for a key value:
  * index columns stay short whatever the token length, and matching is exact on every database.
  */
 export function hashKey(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
+  return oneShotHash ? oneShotHash('sha256', value, 'base64url') : crypto.createHash('sha256').update(value, 'utf8').digest('base64url');
 }
 
 export function hashedUniqueKeysOf(token: StoredToken): UniqueKeys {

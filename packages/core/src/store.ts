@@ -100,7 +100,7 @@ class BackendTokenStore implements TokenStore {
       this.#requireSomeToken(merged);
       // Nothing to change: no write (writes cost money on some backends) and no new version.
       if (sameData(merged, current)) return presentToken(current);
-      const result = await this.#call('saveToken', () => this.#backend.update(merged, current.version));
+      const result = await this.#call('saveToken', () => this.#backend.update(merged, current.version, current));
       if (result === 'updated') return presentToken(merged);
       if (result === 'duplicate') throw this.#duplicate();
       if (token.version !== undefined) {
@@ -131,7 +131,9 @@ class BackendTokenStore implements TokenStore {
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#call('close', () => this.#backend.close());
+    this.#closing ??= (async () => {
+      await this.#call('close', () => this.#backend.close());
+    })();
     return this.#closing;
   }
 
@@ -178,12 +180,18 @@ class BackendTokenStore implements TokenStore {
     if (this.#closing) throw this.#error('CLOSED', operation, 'the store is closed');
   }
 
-  async #call<T>(operation: Operation, run: () => T | Promise<T>): Promise<T> {
+  /** Runs a backend call; a synchronous backend (memory, SQLite) pays for no extra promise. */
+  #call<T>(operation: Operation, run: () => T | Promise<T>): T | Promise<T> {
+    let result: T | Promise<T>;
     try {
-      return await run();
+      result = run();
     } catch (error) {
       throw this.#wrap(error, operation);
     }
+    if (!(result instanceof Promise)) return result;
+    return result.catch((error: unknown) => {
+      throw this.#wrap(error, operation);
+    });
   }
 
   #wrap(error: unknown, operation: Operation): TokenStoreError {

@@ -1,9 +1,9 @@
 import type { InsertResult, LookupKey, StoredToken, TokenBackend, UpdateResult } from '@tokens/core';
-import { checkNamespace, hashKey } from '@tokens/core';
+import { checkNamespace, hashKey, type LookupKind, uniqueKeysOf } from '@tokens/core';
 import type BetterSqlite3 from 'better-sqlite3';
 import { describeSqliteError, isUniqueViolation } from './errors.js';
-import { ensureSchema } from './schema.js';
-import { prepareStatements, recordParams, type Statements, toRecord } from './statements.js';
+import { ensureSchema, KINDS } from './schema.js';
+import { prepareStatements, recordParams, type Statements, toRecord, updateParams } from './statements.js';
 
 export interface SqliteBackendOptions {
   /** Table name (default `tokens`). */
@@ -53,9 +53,10 @@ export class SqliteBackend implements TokenBackend {
     }
   }
 
-  update(record: StoredToken, expectedVersion: number): UpdateResult {
+  update(record: StoredToken, expectedVersion: number, previous?: StoredToken): UpdateResult {
+    const changed = previous ? changedKeys(record, previous) : KINDS;
     try {
-      const { changes } = this.#statements.update.run({ ...recordParams(record), expectedVersion });
+      const { changes } = this.#statements.update(changed).run({ ...updateParams(record, changed), expectedVersion });
       return changes === 0 ? 'stale' : 'updated';
     } catch (error) {
       if (isUniqueViolation(error)) return 'duplicate';
@@ -82,4 +83,10 @@ export class SqliteBackend implements TokenBackend {
   describeError(error: unknown) {
     return describeSqliteError(error);
   }
+}
+
+function changedKeys(record: StoredToken, previous: StoredToken): LookupKind[] {
+  const next = uniqueKeysOf(record);
+  const before = uniqueKeysOf(previous);
+  return KINDS.filter((kind) => next[kind] !== before[kind]);
 }

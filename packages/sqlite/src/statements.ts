@@ -1,10 +1,11 @@
 import type { LookupKind, StoredToken } from '@tokens/core';
-import { BackendFailure, hashedUniqueKeysOf } from '@tokens/core';
+import { BackendFailure, hashedUniqueKeysOf, hashKey, uniqueKeysOf } from '@tokens/core';
 import type BetterSqlite3 from 'better-sqlite3';
 import { FIELD_COLUMNS, KEY_COLUMNS, KINDS, tableName } from './schema.js';
 
 const FIELDS = Object.keys(FIELD_COLUMNS) as (keyof typeof FIELD_COLUMNS)[];
 const KEY_PARAMS: Record<LookupKind, string> = { user: 'userKey', access: 'accessKey', refresh: 'refreshKey', grant: 'grantKey' };
+const KIND_BIT: Record<LookupKind, number> = { user: 1, access: 2, refresh: 4, grant: 8 };
 
 /** The SQL of every statement; values are always bound, only the quoted table name is spliced in. */
 export function statementSql(namespace: string) {
@@ -16,10 +17,13 @@ export function statementSql(namespace: string) {
     getById: `${select} WHERE id = ?`,
     findBy: Object.fromEntries(KINDS.map((kind) => [kind, `${select} WHERE ${KEY_COLUMNS[kind]} = ?`])) as Record<LookupKind, string>,
     insert: `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${params.map((param) => `@${param}`).join(', ')})`,
-    update: `UPDATE ${table} SET ${columns
-      .slice(1)
-      .map((column, i) => `${column} = @${params[i + 1]}`)
-      .join(', ')} WHERE id = @id AND version = @expectedVersion`,
+    /** Sets the data columns and only the key columns in `changedKeys`: an unchanged index entry is left alone. */
+    update: (changedKeys: readonly LookupKind[]) =>
+      `UPDATE ${table} SET ${[
+        'version = @version',
+        ...FIELDS.map((field) => `${FIELD_COLUMNS[field]} = @${field}`),
+        ...changedKeys.map((kind) => `${KEY_COLUMNS[kind]} = @${KEY_PARAMS[kind]}`),
+      ].join(', ')} WHERE id = @id AND version = @expectedVersion`,
     delete: `DELETE FROM ${table} WHERE id = ?`,
     list: select,
     clear: `DELETE FROM ${table}`,
@@ -32,7 +36,8 @@ export interface Statements {
   getById: Statement;
   findBy: Record<LookupKind, Statement>;
   insert: Statement;
-  update: Statement;
+  /** The update statement for a set of changed keys, prepared on first use (16 at most). */
+  update(changed: readonly LookupKind[]): Statement;
   delete: Statement;
   list: Statement;
   clear: Statement;
@@ -45,6 +50,7 @@ export interface Statements {
 export function prepareStatements(db: BetterSqlite3.Database, namespace: string): Statements {
   const sql = statementSql(namespace);
   const prepare = (text: string) => db.prepare(text).safeIntegers(false);
+  const updates = new Map<number, Statement>();
   return {
     getById: prepare(sql.getById),
     findBy: {
@@ -54,14 +60,33 @@ export function prepareStatements(db: BetterSqlite3.Database, namespace: string)
       grant: prepare(sql.findBy.grant),
     },
     insert: prepare(sql.insert),
-    update: prepare(sql.update),
+    update: (changed) => {
+      const mask = changed.reduce((bits, kind) => bits | KIND_BIT[kind], 0);
+      let statement = updates.get(mask);
+      if (!statement) {
+        statement = prepare(sql.update(changed));
+        updates.set(mask, statement);
+      }
+      return statement;
+    },
     delete: prepare(sql.delete),
     list: prepare(sql.list),
     clear: prepare(sql.clear),
   };
 }
 
-/** Named parameters of insert and update: the record plus its hashed unique keys. */
+/** Named parameters of an update: the record and the hashed values of the keys that changed. */
+export function updateParams(record: StoredToken, changed: readonly LookupKind[]): Record<string, string | number | null> {
+  const keys = uniqueKeysOf(record);
+  const params: Record<string, string | number | null> = { ...record };
+  for (const kind of changed) {
+    const value = keys[kind];
+    params[KEY_PARAMS[kind]] = value === null ? null : hashKey(value);
+  }
+  return params;
+}
+
+/** Named parameters of insert: the record plus its hashed unique keys. */
 export function recordParams(record: StoredToken): Record<string, string | number | null> {
   const keys = hashedUniqueKeysOf(record);
   return {

@@ -81,9 +81,16 @@ describe('queries', () => {
     );
   });
 
+  it('an update sets only the key columns that changed, so unchanged index entries are left alone', () => {
+    expect(sql.update([])).not.toMatch(/_key =/);
+    expect(sql.update(['access'])).toMatch(/access_key = @accessKey/);
+    expect(sql.update(['access'])).not.toMatch(/user_key|refresh_key|grant_key/);
+  });
+
   it('finding by id, updating and deleting use the primary key', () => {
-    for (const text of [sql.getById, sql.update, sql.delete]) {
-      const params = text === sql.update ? [{ ...recordParams(sample), expectedVersion: 1 }] : ['x'];
+    const update = sql.update(['user', 'access', 'refresh', 'grant']);
+    for (const text of [sql.getById, update, sql.delete]) {
+      const params = text === update ? [{ ...recordParams(sample), expectedVersion: 1 }] : ['x'];
       const plan = db.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[];
       const details = plan.map((step) => step.detail).join('\n');
       expect(details).toMatch(/USING (PRIMARY KEY|INDEX sqlite_autoindex_plan_1) \(id=\?\)/);

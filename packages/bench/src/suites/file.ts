@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OAuthToken } from '@tokens/core';
@@ -7,7 +7,8 @@ import type { Subject } from '../subject.js';
 
 /**
  * Raw: what any multi-process file store must do at least — a Map lookup after a stat that tells
- * whether another process wrote, and one appended line per save.
+ * whether another process wrote (and a copy for the caller), and per save a lock file, one
+ * appended line, and the unlock.
  */
 export const fileSubject: Subject = {
   backend: 'file',
@@ -26,9 +27,18 @@ export const fileSubject: Subject = {
       byRefresh.set(String(token.refreshToken), record);
       byId.set(record.id, record);
     };
-    const fresh = <T>(value: T): T => {
+    const fresh = (value: OAuthToken | undefined) => {
       statSync(rawPath);
-      return value;
+      return value ? { ...value } : null;
+    };
+    const lockPath = `${rawPath}.lock`;
+    const locked = (write: () => void) => {
+      closeSync(openSync(lockPath, 'wx'));
+      try {
+        write();
+      } finally {
+        unlinkSync(lockPath);
+      }
     };
     const store = createFileStore({ path: join(dir, 'tokens.jsonl') });
     return {
@@ -40,9 +50,9 @@ export const fileSubject: Subject = {
         findByUser: (user) => fresh(byUser.get(user)),
         findByRefresh: (refreshToken) => fresh(byRefresh.get(refreshToken)),
         findById: (id) => fresh(byId.get(id)),
-        updateUser: (token) => appendFileSync(rawPath, `${JSON.stringify(token)}\n`),
-        insert: (token) => put(token),
-        list: () => [...byId.values()],
+        updateUser: (token) => locked(() => appendFileSync(rawPath, `${JSON.stringify(token)}\n`)),
+        insert: (token) => locked(() => put(token)),
+        list: () => [...byId.values()].map((token) => ({ ...token })),
       },
       async close() {
         await store.close();

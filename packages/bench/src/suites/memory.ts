@@ -2,7 +2,10 @@ import type { OAuthToken } from '@tokens/core';
 import { createMemoryStore } from '@tokens/memory';
 import type { Subject } from '../subject.js';
 
-/** Raw: the same records in plain Maps, one `get` per lookup. */
+/**
+ * Raw: the same records in plain Maps, one `get` per lookup, and a copy of what is returned (the
+ * contract hands callers objects they may mutate, so the same result includes the copy).
+ */
 export const memorySubject: Subject = {
   backend: 'memory',
   server: false,
@@ -22,14 +25,18 @@ export const memorySubject: Subject = {
         async seed(tokens) {
           for (const token of tokens) put(token);
         },
-        findByUser: (user) => byUser.get(user),
-        findByRefresh: (refreshToken) => byRefresh.get(refreshToken),
-        findById: (id) => byId.get(id),
+        findByUser: (user) => copy(byUser.get(user)),
+        findByRefresh: (refreshToken) => copy(byRefresh.get(refreshToken)),
+        findById: (id) => copy(byId.get(id)),
         updateUser: (token) => byUser.set(String(token.userSignature), token),
         insert: (token) => put(token),
-        list: () => [...byId.values()],
+        list: () => [...byId.values()].map(copy),
       },
       async close() {},
     };
   },
 };
+
+function copy(token: OAuthToken | undefined): OAuthToken | null {
+  return token ? { ...token } : null;
+}

@@ -1,24 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { isTokenStoreError, type TokenStore } from '@tokens/core';
+import { expectUnavailableWhileDown, untilAnswers } from '@tokens/test-servers';
 import { describe, expect, it } from 'vitest';
 import { createAwsSecretsStore } from '../src/index.js';
 import { useServer } from './servers.js';
 
 const test = await useServer();
-
-/** Polls until the store answers again: the restart is over when the store says so. */
-async function untilAnswers(store: TokenStore, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await store.findTokenById('probe');
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 // Stopping the server needs one this run started: real AWS is left alone.
 describe.skipIf(!test || test.server.external)('aws-secrets faults (moto stopped and started)', () => {
@@ -33,25 +19,11 @@ describe.skipIf(!test || test.server.external)('aws-secrets faults (moto stopped
     const saved = await store.saveToken({ userSignature: 'down@example.com', accessToken: 'at-before' });
 
     await test!.server.stop();
-    for (const operation of [
-      () => store.findTokenById(saved.id),
-      () => store.findToken({ userSignature: 'down@example.com' }),
-      () => store.saveToken({ userSignature: 'down@example.com', accessToken: 'at-during' }),
-      () => store.getTokens(),
-    ]) {
-      const started = Date.now();
-      const error = await operation().then(
-        () => undefined,
-        (failure: unknown) => failure,
-      );
-      expect(isTokenStoreError(error, 'UNAVAILABLE')).toBe(true);
-      expect(Date.now() - started).toBeLessThan(4500);
-      expect((error as Error).message).not.toContain('at-before');
-    }
+    await expectUnavailableWhileDown(store, saved, 4500);
 
     // moto keeps secrets in memory: after a restart the namespace is empty, and the same store works.
     await test!.server.start();
-    await untilAnswers(store, 20_000);
+    await untilAnswers(() => store.findTokenById('probe'), 20_000);
     const again = await store.saveToken({ userSignature: 'down@example.com', accessToken: 'at-after' });
     expect((await store.findToken({ userSignature: 'down@example.com' }))?.id).toBe(again.id);
   }, 60_000);

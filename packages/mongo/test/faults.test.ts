@@ -1,25 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { isTokenStoreError, type TokenStore } from '@tokens/core';
+import { expectUnavailableWhileDown, untilAnswers } from '@tokens/test-servers';
 import { describe, expect, it } from 'vitest';
 import { createMongoStore } from '../src/index.js';
 import { DATABASE, useServer } from './servers.js';
 
 const test = await useServer();
 const external = test?.server.external ?? true;
-
-/** Polls until the store answers again: the server restart is over when the store says so. */
-async function untilAnswers(store: TokenStore, id: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await store.findTokenById(id);
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 // Stopping the server needs one this run started; an external MongoDB is left alone.
 describe.skipIf(external)('mongo faults (FerretDB stopped and started)', () => {
@@ -35,24 +21,10 @@ describe.skipIf(external)('mongo faults (FerretDB stopped and started)', () => {
     const saved = await store.saveToken({ userSignature: 'down@example.com', accessToken: 'at-before' });
 
     await test!.server.stop();
-    for (const operation of [
-      () => store.findTokenById(saved.id),
-      () => store.findToken({ userSignature: 'down@example.com' }),
-      () => store.saveToken({ userSignature: 'down@example.com', accessToken: 'at-during' }),
-      () => store.getTokens(),
-    ]) {
-      const started = Date.now();
-      const error = await operation().then(
-        () => undefined,
-        (failure: unknown) => failure,
-      );
-      expect(isTokenStoreError(error, 'UNAVAILABLE')).toBe(true);
-      expect(Date.now() - started).toBeLessThan(3500);
-      expect(String((error as Error).message)).not.toContain('at-before');
-    }
+    await expectUnavailableWhileDown(store, saved, 3500);
 
     await test!.server.start();
-    await untilAnswers(store, saved.id, 20_000);
+    await untilAnswers(() => store.findTokenById(saved.id), 20_000);
     expect((await store.findTokenById(saved.id))?.accessToken).toBe('at-before');
     const updated = await store.saveToken({ userSignature: 'down@example.com', accessToken: 'at-after' });
     expect(updated.version).toBe(2);

@@ -1,5 +1,7 @@
+import { describeConformance } from '@tokens/core/conformance/vitest';
 import { Cluster, Redis } from 'ioredis';
-import { KeySpace } from '../src/index.js';
+import { afterAll } from 'vitest';
+import { createRedisStore, KeySpace, type RedisStoreOptions } from '../src/index.js';
 
 /** An independent client's view of a namespace: every key matching its pattern, on every master. */
 export async function namespaceKeys(client: Redis | Cluster, namespace: string): Promise<string[]> {
@@ -36,3 +38,29 @@ export function missingServer(what: string): string {
 }
 
 export { Cluster, Redis };
+
+/**
+ * The conformance suite on one Redis deployment, read back through `inspector` (an independent
+ * client); disconnects it and disposes of the server after the file.
+ */
+export function describeRedisConformance(
+  name: string,
+  connection: Omit<RedisStoreOptions, 'namespace'>,
+  inspector: Redis | Cluster,
+  dispose: () => Promise<void>,
+): void {
+  afterAll(async () => {
+    inspector.disconnect();
+    await dispose();
+  });
+  describeConformance({
+    name,
+    open: (namespace) => createRedisStore({ ...connection, namespace }),
+    capabilities: {
+      reopen: true,
+      multiInstance: true,
+      raw: (namespace) => rawTokens(inspector, namespace),
+    },
+    cleanup: (namespaces) => dropNamespaces(inspector, namespaces),
+  });
+}

@@ -1,3 +1,4 @@
+export { expectUnavailableWhileDown, untilAnswers } from './faults.js';
 export { startFerretDb } from './ferretdb.js';
 export { startMariaDb } from './mariadb.js';
 export { startMoto } from './moto.js';

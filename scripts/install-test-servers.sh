@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the servers the tests start (MariaDB, Redis, FerretDB, moto) on Debian 12.
+# Installs the servers the tests start (MariaDB, Redis, PostgreSQL, FerretDB, moto) on Debian 12.
 # Idempotent and fast once installed: each server is skipped when its binary is present.
 # Debian packages go to the system; FerretDB and moto go to a machine-level cache
 # (TOKENS_TEST_SERVERS_CACHE, default /var/cache/tokens-test-servers as root, else
@@ -79,6 +79,18 @@ else
   apt_install mariadb-server redis-server
 fi
 
+# tmux: the @tokens/cli tests watch its progress bar in a real terminal.
+have tmux || apt_install tmux
+
+# PostgreSQL 15 (Debian 12's): the binaries live in /usr/lib/postgresql/15/bin, off PATH.
+postgres_bin=/usr/lib/postgresql/15/bin
+if [[ -x $postgres_bin/postgres && -x $postgres_bin/initdb ]]; then
+  postgres_status="already present ($postgres_bin)"
+else
+  apt_install postgresql-15
+  postgres_status="installed (apt postgresql-15 in $postgres_bin)"
+fi
+
 moto_venv=$cache/moto-venv
 moto_installed() { compgen -G "$moto_venv/lib/python3*/site-packages/moto-$MOTO_VERSION.dist-info" >/dev/null; }
 if [[ -x $moto_venv/bin/moto_server ]] && moto_installed; then
@@ -108,6 +120,7 @@ ln -sfn "$moto_venv" "$repo_root/.servers/moto-venv"
 
 echo "mariadb:  $mariadb_status"
 echo "redis:    $redis_status"
+echo "postgres: $postgres_status"
 echo "ferretdb: $ferretdb_status"
 echo "moto:     $moto_status"
 [[ $ferretdb_status != FAILED* ]]

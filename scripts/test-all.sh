@@ -22,6 +22,7 @@ step "examples: a third-party store under node:test and vitest"
 (cd examples/custom-store && npm test)
 step "example"
 node examples/quickstart-sqlite.mjs >/dev/null
+step "example: Zoho CRM SDK on @tokens/sqlite" && (cd examples/zoho-crm && node --import ./workspace-resolve.mjs app.mjs)
 step "packages: publint, attw, packed install"
 pnpm run check:packages
 step "benchmark, quick mode"

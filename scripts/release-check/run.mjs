@@ -1,12 +1,15 @@
 // End-to-end release check, on a throwaway copy of this checkout (run after `pnpm build`):
 // `changeset version`, `changeset publish` to a local verdaccio, then fresh npm projects install
-// @tokens/redis alone, @tokens/sqlite alone and a third-party store the way users do, and a second
-// release must install as the next version. Nothing of the real checkout changes; no process or
-// temp file outlives the run. `--skip-unbuilt` (development only) leaves unbuilt packages out.
+// @tokens/redis alone, @tokens/sqlite alone, @tokens/postgres alone, @tokens/dynamodb alone (on moto)
+// and a third-party store the way users do, and a second release must install as the next version. Nothing of the real checkout
+// changes; no process or temp file outlives the run. `--skip-unbuilt` (development only) leaves
+// unbuilt packages out.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { createProject, writeConsumers } from './consumers.mjs';
+import { dynamoItemCount, findMoto, startMoto } from './moto.mjs';
+import { findPostgres, psqlValue, startPostgres } from './postgres.mjs';
 import { findRedisServer, redisCommand, startRedis } from './redis.mjs';
 import { installVerdaccio, packument, startRegistry } from './registry.mjs';
 import { cleanup, log, run, section, tempDir } from './shell.mjs';
@@ -32,7 +35,7 @@ const npmEnv = {
 };
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const changeset = join(root, 'node_modules', '.bin', 'changeset');
-const FORBIDDEN = ['mysql2', 'mongodb', 'ioredis', 'better-sqlite3', '@aws-sdk/client-secrets-manager'];
+const FORBIDDEN = ['mysql2', 'mongodb', 'ioredis', 'better-sqlite3', '@aws-sdk/client-secrets-manager', 'pg', '@aws-sdk/client-dynamodb'];
 
 function check(condition, message) {
   if (!condition) throw new Error(`release check: ${message}`);
@@ -136,6 +139,9 @@ async function main() {
   if (published('@tokens/redis')) await redisConsumer(consumers, registry, first);
   else log('\n(@tokens/redis not built: its consumers were skipped — --skip-unbuilt)');
   if (published('@tokens/sqlite')) await sqliteConsumer(consumers, registry, first);
+  for (const backend of TYPED_ONLY) if (published(backend.pkg)) await typedConsumer(consumers, registry, first, backend);
+  if (published('@tokens/postgres')) await postgresConsumer(consumers, registry, first);
+  if (published('@tokens/dynamodb')) await dynamodbConsumer(consumers, registry, first);
   await thirdPartyStore(consumers, repo, registry, first);
 
   section('9. a second release: a patch changeset for @tokens/core');
@@ -246,11 +252,11 @@ async function sqliteConsumer(consumers, registry, versions) {
   section('7. @tokens/sqlite alone (npm install @tokens/sqlite better-sqlite3)');
   const sqliteDevDependencies = JSON.parse(readFileSync(join(root, 'packages/sqlite/package.json'), 'utf8')).devDependencies;
   const driverVersion = sqliteDevDependencies['better-sqlite3'];
-  // better-sqlite3 ships no types: TypeScript users add @types/better-sqlite3, which @tokens/sqlite's
-  // declarations need too (without it, tsc without skipLibCheck reports TS7016 in them).
+  // better-sqlite3 ships no types, and @tokens/sqlite's declarations do not need them: the README's
+  // install line and TypeScript compile with skipLibCheck false, no @types/better-sqlite3.
   const dir = createProject(join(consumers, 'sqlite'), registry.url, {
     dependencies: { '@tokens/sqlite': versions['@tokens/sqlite'], 'better-sqlite3': driverVersion },
-    devDependencies: { ...typescriptDevDependencies(), '@types/better-sqlite3': sqliteDevDependencies['@types/better-sqlite3'] },
+    devDependencies: typescriptDevDependencies(),
   });
   writeConsumers(dir, {
     pkg: '@tokens/sqlite',
@@ -278,6 +284,118 @@ async function sqliteConsumer(consumers, registry, versions) {
   const db = join(dir, 'tokens.db');
   await runConsumers(dir, { TOKENS_DB: db });
   check(statSync(db).size > 0, `the tokens are in ${db} (${statSync(db).size} bytes)`);
+}
+
+async function postgresConsumer(consumers, registry, versions) {
+  section('7b. @tokens/postgres alone (npm install @tokens/postgres pg)');
+  const bin = findPostgres();
+  if (!bin) {
+    if (CI) throw new Error('PostgreSQL is missing (bash scripts/install-test-servers.sh)');
+    log('SKIPPED: PostgreSQL is not installed (apt-get install postgresql-15, or bash scripts/install-test-servers.sh)');
+    return;
+  }
+  // Its own dir under the system temp dir: the server's user must reach it, and the work dir is root's 0700.
+  const postgres = await startPostgres(bin, tempDir(mkdtempSync(join(tmpdir(), 'tokens-release-check-postgres-'))));
+  const devDependencies = JSON.parse(readFileSync(join(root, 'packages/postgres/package.json'), 'utf8')).devDependencies;
+  // pg ships no types: TypeScript users add @types/pg, which @tokens/postgres's declarations need too.
+  const dir = createProject(join(consumers, 'postgres'), registry.url, {
+    dependencies: { '@tokens/postgres': versions['@tokens/postgres'], pg: devDependencies.pg },
+    devDependencies: { ...typescriptDevDependencies(), '@types/pg': devDependencies['@types/pg'] },
+  });
+  writeConsumers(dir, {
+    pkg: '@tokens/postgres',
+    factory: 'createPostgresStore',
+    options: (namespace) => `{ url: process.env.DATABASE_URL, namespace: '${namespace}' }`,
+  });
+  await install(dir, ['@tokens/postgres', '@tokens/core', 'pg']);
+  await runConsumers(dir, { DATABASE_URL: postgres.url });
+  const rows = Number(
+    psqlValue(
+      bin,
+      postgres.port,
+      'SELECT (SELECT count(*) FROM cjs) + (SELECT count(*) FROM esm) + (SELECT count(*) FROM ts_esm) + (SELECT count(*) FROM ts_cjs)',
+    ),
+  );
+  check(rows === 4, `the tokens are in PostgreSQL (${rows} rows in the consumers' four tables)`);
+}
+
+async function dynamodbConsumer(consumers, registry, versions) {
+  section('7d. @tokens/dynamodb alone (npm install @tokens/dynamodb @aws-sdk/client-dynamodb)');
+  const binary = findMoto();
+  if (!binary) {
+    if (CI) throw new Error('moto is missing (bash scripts/install-test-servers.sh)');
+    log('SKIPPED: moto is not installed (bash scripts/install-test-servers.sh)');
+    return;
+  }
+  const moto = await startMoto(binary, tempDir(join(consumers, 'moto-data')));
+  const driver = JSON.parse(readFileSync(join(root, 'packages/dynamodb/package.json'), 'utf8')).devDependencies['@aws-sdk/client-dynamodb'];
+  const dir = createProject(join(consumers, 'dynamodb'), registry.url, {
+    dependencies: { '@tokens/dynamodb': versions['@tokens/dynamodb'], '@aws-sdk/client-dynamodb': driver },
+    devDependencies: typescriptDevDependencies(),
+  });
+  // Fake credentials: moto accepts any, and the SDK then never looks for real ones on this machine.
+  writeConsumers(dir, {
+    pkg: '@tokens/dynamodb',
+    factory: 'createDynamoDbStore',
+    options: (namespace) =>
+      `{ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, table: 'tokens', namespace: '${namespace}' }`,
+  });
+  await install(dir, ['@tokens/dynamodb', '@tokens/core', '@aws-sdk/client-dynamodb']);
+  await runConsumers(dir, { DYNAMODB_ENDPOINT: moto.endpoint });
+  // Four consumers, each one token with a user, an access and a refresh key item.
+  const items = await dynamoItemCount(moto.endpoint, 'tokens');
+  check(items === 16, `the tokens are in moto's DynamoDB (${items} items in table tokens: 4 tokens and their 12 key items)`);
+}
+
+/**
+ * Backends whose consumers are type-checked only (no server here to run them against): each is
+ * installed with its README's install line, and the TypeScript consumer must compile with
+ * `skipLibCheck: false`, so their declarations and their drivers' must hold up without extra
+ * @types packages.
+ */
+const TYPED_ONLY = [
+  { pkg: '@tokens/memory', factory: 'createMemoryStore', drivers: [], options: (namespace) => `{ namespace: '${namespace}' }` },
+  {
+    pkg: '@tokens/file',
+    factory: 'createFileStore',
+    drivers: [],
+    options: (namespace) => `{ path: 'tokens.json', namespace: '${namespace}' }`,
+  },
+  {
+    pkg: '@tokens/mysql',
+    factory: 'createMysqlStore',
+    drivers: ['mysql2'],
+    options: (namespace) => `{ uri: 'mysql://app:pw@127.0.0.1:3306/app', namespace: '${namespace}' }`,
+  },
+  {
+    pkg: '@tokens/mongo',
+    factory: 'createMongoStore',
+    drivers: ['mongodb'],
+    options: (namespace) => `{ url: 'mongodb://127.0.0.1:27017/', namespace: '${namespace}' }`,
+  },
+  {
+    pkg: '@tokens/aws-secrets',
+    factory: 'createAwsSecretsStore',
+    drivers: ['@aws-sdk/client-secrets-manager'],
+    options: (namespace) => `{ region: 'us-east-1', namespace: '${namespace}' }`,
+  },
+];
+
+async function typedConsumer(consumers, registry, versions, { pkg, factory, drivers, options }) {
+  section(`7c. ${pkg} for TypeScript (npm install ${[pkg, ...drivers].join(' ')}; tsc with skipLibCheck false)`);
+  const devDependencies = JSON.parse(
+    readFileSync(join(root, 'packages', pkg.replace('@tokens/', ''), 'package.json'), 'utf8'),
+  ).devDependencies;
+  const dir = createProject(join(consumers, pkg.replace('@tokens/', 'typed-')), registry.url, {
+    dependencies: { [pkg]: versions[pkg], ...Object.fromEntries(drivers.map((driver) => [driver, devDependencies[driver]])) },
+    devDependencies: typescriptDevDependencies(),
+  });
+  writeConsumers(dir, { pkg, factory, options });
+  await install(dir, [pkg, '@tokens/core', ...drivers]);
+  const tsc = join(dir, 'node_modules/.bin/tsc');
+  await run(tsc, ['-p', 'tsconfig.node16.json', '--noEmit'], { cwd: dir });
+  await run(tsc, ['-p', 'tsconfig.bundler.json'], { cwd: dir });
+  log(`ok: ${pkg} type-checks for TypeScript consumers (node16 and bundler resolution, skipLibCheck false)`);
 }
 
 async function thirdPartyStore(consumers, repo, registry, versions) {

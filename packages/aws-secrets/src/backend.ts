@@ -9,9 +9,10 @@ import {
   type UpdateResult,
   uniqueKeysOf,
 } from '@tokens/core';
-import { Calls } from './calls.js';
+import { Calls, type SecretValue } from './calls.js';
 import { describeAwsError } from './errors.js';
 import { KeyIndex } from './key-index.js';
+import { moveLegacySecrets } from './migrate.js';
 import { NAMESPACE_TAG, SecretNames, versionToken } from './names.js';
 import { type ClaimNonces, decodeRecord, encodeRecord, type TokenSecret } from './record.js';
 
@@ -50,6 +51,8 @@ export class AwsSecretsBackend implements TokenBackend {
    * updating it, so an update usually knows the keys it replaces without another call.
    */
   readonly #recent = new Map<string, TokenSecret>();
+  /** Done once the secrets of the 0.1.x layout (if any) are moved; see migrate.ts. */
+  #moved: Promise<unknown> | undefined;
 
   constructor(options: AwsSecretsBackendOptions) {
     this.namespace = options.namespace;
@@ -71,14 +74,15 @@ export class AwsSecretsBackend implements TokenBackend {
 
   findByKey(key: LookupKey): Promise<StoredToken | null> {
     return this.#run(async (calls) => {
-      const waitUntil = Date.now() + this.#index.inFlightWaitMs;
+      const started = Date.now();
       for (;;) {
         const entry = await this.#index.lookup(calls, key.kind, key.value);
         if (!entry) return null;
         const secret = await this.#read(calls, entry.id);
         if (secret && uniqueKeysOf(secret.record)[key.kind] === key.value) return secret.record;
-        // The key is claimed by a save still writing its token (or one that died): wait a little.
-        if (!entry.young || Date.now() > waitUntil) return null;
+        // The key is claimed by an insert still writing its token (or one that died): wait a
+        // little for a racing first save; a save that died is fenced off by the next insert.
+        if (Date.now() - started >= entry.waitMs(secret?.record.version ?? 0)) return null;
         await calls.sleep(POLL_MS);
       }
     });
@@ -90,12 +94,10 @@ export class AwsSecretsBackend implements TokenBackend {
       const claims = await this.#claimKeys(calls, record, null);
       if (!claims.ok) return 'duplicate';
       const value = encodeRecord(record, claims.nonces);
-      const created = await calls
-        .create(this.#names.token(record.id), value, versionToken(record.id, 0), this.#tags, this.#options.kmsKeyId)
-        .catch(async (error: unknown) => {
-          await this.#releaseAll(calls, record, claims.created).catch(() => undefined);
-          throw error;
-        });
+      const created = await this.#createToken(calls, record.id, value).catch(async (error: unknown) => {
+        await this.#releaseAll(calls, record, claims.created).catch(() => undefined);
+        throw error;
+      });
       if (!created) {
         await this.#releaseAll(calls, record, claims.created);
         return 'duplicate';
@@ -113,6 +115,7 @@ export class AwsSecretsBackend implements TokenBackend {
       if (previous?.record.version !== expectedVersion) return 'stale';
       const claims = await this.#claimKeys(calls, record, previous);
       if (!claims.ok) return claims.why === 'same-token-busy' ? 'stale' : 'duplicate';
+      // From here, a process killed at any point leaves claims that the next save decides on at once (key-index.ts).
       let outcome: 'written' | 'taken' | 'gone';
       try {
         outcome = await calls.put(
@@ -155,20 +158,27 @@ export class AwsSecretsBackend implements TokenBackend {
 
   list(): Promise<StoredToken[]> {
     return this.#run(async (calls) => {
-      const secrets = await calls.batchGet(this.#filters(this.#names.tokens));
-      return secrets.filter((secret) => secret.name.startsWith(this.#names.tokens)).map((secret) => decodeRecord(secret.value).record);
+      const secrets = (await calls.batchGet(this.#filters(this.#names.tokens))).filter((secret) => this.#names.isToken(secret.name));
+      const tokens: StoredToken[] = [];
+      for (const secret of secrets) {
+        const decoded = decodeRecord(secret.value);
+        if (!decoded.fence) tokens.push(decoded.record);
+        // Fences outlive the insert they stop by staleClaimMs; then they are only clutter.
+        else if (this.#isOld(secret)) await calls.delete(secret.arn ?? secret.name, undefined).catch(() => undefined);
+      }
+      return tokens;
     });
   }
 
   clear(): Promise<void> {
     return this.#run(async (calls) => {
-      const names = (await calls.listNames(this.#filters(this.#names.root))).filter((name) => name.startsWith(this.#names.root));
+      const names = (await calls.listNames(this.#filters(this.#names.root))).filter((name) => this.#names.isOwn(name));
       this.#recent.clear();
       // Tokens first: a key whose index is gone but whose token remains could be claimed twice.
-      const tokens = names.filter((name) => name.startsWith(this.#names.tokens));
+      const tokens = names.filter((name) => this.#names.isToken(name));
       await inBatches(tokens, (name) => calls.delete(name, this.#options.recoveryWindowInDays));
       await inBatches(
-        names.filter((name) => !name.startsWith(this.#names.tokens)),
+        names.filter((name) => !this.#names.isToken(name)),
         (name) => calls.delete(name, undefined),
       );
     });
@@ -197,8 +207,24 @@ export class AwsSecretsBackend implements TokenBackend {
     if (!secret) return null;
     const decoded = decodeRecord(secret.value);
     if (decoded.record.id !== id) throw new BackendFailure('CORRUPT', 'a token secret holds another id than its name says');
+    if (decoded.fence) return null;
     this.#remember(decoded);
     return decoded;
+  }
+
+  /** Creates a token secret; a fence older than staleClaimMs in the way (key-index.ts) is removed first. */
+  async #createToken(calls: Calls, id: string, value: string): Promise<boolean> {
+    const name = this.#names.token(id);
+    const create = () => calls.create(name, value, versionToken(id, 0), this.#tags, this.#options.kmsKeyId);
+    if (await create()) return true;
+    const existing = await calls.get(name);
+    if (!existing || !decodeRecord(existing.value).fence || !this.#isOld(existing)) return false;
+    await calls.delete(existing.arn ?? name, undefined);
+    return (await create()) !== false;
+  }
+
+  #isOld(secret: SecretValue): boolean {
+    return secret.createdAt !== undefined && Date.now() - secret.createdAt.getTime() >= this.#options.staleClaimMs;
   }
 
   #remember(secret: TokenSecret): void {
@@ -225,7 +251,7 @@ export class AwsSecretsBackend implements TokenBackend {
         if (nonce !== undefined) nonces[kind] = nonce;
         continue;
       }
-      const result = await this.#index.claim(calls, kind, value, record.id).catch(async (error: unknown) => {
+      const result = await this.#index.claim(calls, kind, value, record.id, record.version).catch(async (error: unknown) => {
         await this.#releaseAll(calls, record, created).catch(() => undefined);
         throw error;
       });
@@ -234,7 +260,7 @@ export class AwsSecretsBackend implements TokenBackend {
         return { ok: false, why: result.why };
       }
       nonces[kind] = result.nonce;
-      created[kind] = result.nonce;
+      if (result.created) created[kind] = result.nonce;
     }
     return { ok: true, nonces, created };
   }
@@ -244,8 +270,18 @@ export class AwsSecretsBackend implements TokenBackend {
     for (const kind of KINDS) {
       const value = keys[kind];
       const nonce = claims[kind];
-      if (value !== null && nonce !== undefined) await this.#index.release(calls, kind, value, record.id, nonce);
+      if (value !== null && nonce !== undefined) await this.#index.release(calls, kind, value, record.id, nonce, true);
     }
+  }
+
+  /** Before the first operation of a store whose prefix does not end in `/`: see migrate.ts. */
+  #moveLegacy(calls: Calls): Promise<unknown> {
+    if (this.#names.legacyRoot === undefined) return Promise.resolve();
+    this.#moved ??= moveLegacySecrets(calls, this.#names, this.namespace, this.#tags, this.#options.kmsKeyId).catch((error: unknown) => {
+      this.#moved = undefined;
+      throw error;
+    });
+    return this.#moved;
   }
 
   /**
@@ -264,7 +300,7 @@ export class AwsSecretsBackend implements TokenBackend {
     });
     try {
       const calls = new Calls({ client: this.#options.client, maxThrottleAttempts: this.#options.maxThrottleAttempts }, controller.signal);
-      return await Promise.race([operation(calls), deadline]);
+      return await Promise.race([this.#moveLegacy(calls).then(() => operation(calls)), deadline]);
     } finally {
       clearTimeout(timer);
     }

@@ -18,6 +18,8 @@ export interface SecretValue {
   versionId: string | undefined;
   /** When this version was written (server clock). */
   createdAt: Date | undefined;
+  /** The full ARN: unlike the name, it names this secret only, never one created later under that name. */
+  arn?: string | undefined;
 }
 
 export interface CallOptions {
@@ -49,7 +51,7 @@ export class Calls {
   async get(name: string): Promise<SecretValue | null> {
     try {
       const out = await this.#send((o) => this.#client.send(new GetSecretValueCommand({ SecretId: name }), o));
-      return { name, value: out.SecretString, versionId: out.VersionId, createdAt: out.CreatedDate };
+      return { name, value: out.SecretString, versionId: out.VersionId, createdAt: out.CreatedDate, arn: out.ARN };
     } catch (error) {
       if (isGone(error)) return null;
       throw error;
@@ -116,7 +118,13 @@ export class Calls {
       }
       for (const secret of out.SecretValues ?? []) {
         if (secret.Name)
-          values.push({ name: secret.Name, value: secret.SecretString, versionId: secret.VersionId, createdAt: secret.CreatedDate });
+          values.push({
+            name: secret.Name,
+            value: secret.SecretString,
+            versionId: secret.VersionId,
+            createdAt: secret.CreatedDate,
+            arn: secret.ARN,
+          });
       }
       NextToken = out.NextToken;
     } while (NextToken);
@@ -125,14 +133,19 @@ export class Calls {
 
   /** Names of every secret matching the filters: 100 per call. Eventually consistent. */
   async listNames(filters: Filter[]): Promise<string[]> {
-    const names: string[] = [];
+    return (await this.listTagged(filters)).map((secret) => secret.name);
+  }
+
+  /** Names and tags of every secret matching the filters (tag filters match by prefix: check the tags). */
+  async listTagged(filters: Filter[]): Promise<{ name: string; tags: Tag[] }[]> {
+    const secrets: { name: string; tags: Tag[] }[] = [];
     let NextToken: string | undefined;
     do {
       const out = await this.#send((o) => this.#client.send(new ListSecretsCommand({ Filters: filters, MaxResults: 100, NextToken }), o));
-      for (const secret of out.SecretList ?? []) if (secret.Name) names.push(secret.Name);
+      for (const secret of out.SecretList ?? []) if (secret.Name) secrets.push({ name: secret.Name, tags: secret.Tags ?? [] });
       NextToken = out.NextToken;
     } while (NextToken);
-    return names;
+    return secrets;
   }
 
   async sleep(ms: number): Promise<void> {

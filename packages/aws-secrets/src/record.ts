@@ -10,6 +10,8 @@ export type ClaimNonces = Partial<Record<LookupKind, string>>;
 export interface TokenSecret {
   record: StoredToken;
   claims: ClaimNonces;
+  /** A fence (see `encodeFence`): no token, to readers as if the secret were not there. */
+  fence?: true;
 }
 
 /**
@@ -22,6 +24,17 @@ export function encodeRecord(record: StoredToken, claims: ClaimNonces): string {
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > MAX_SECRET_BYTES) throw tooLarge(bytes);
   return value;
+}
+
+/**
+ * What a save puts under the name of a token whose insert another save claimed keys for and
+ * never completed (see key-index.ts): that insert can then never happen, so its claims are void.
+ * Shaped like a record (0.1.x readers see an empty token, not a corrupt one).
+ */
+export function encodeFence(id: string): string {
+  const record: Record<string, unknown> = { id, version: 1, expiryTime: null };
+  for (const field of STRING_FIELDS) record[field] = null;
+  return JSON.stringify({ ...record, kc: {}, w: randomUUID(), fence: true });
 }
 
 export function tooLarge(bytes: number): BackendFailure {
@@ -52,7 +65,7 @@ export function decodeRecord(value: string | undefined): TokenSecret {
   if (expiry !== null && !Number.isSafeInteger(expiry)) throw corrupt('a token secret has a non-integer expiryTime');
   record.expiryTime = expiry as number | null;
   const claims = source.kc && typeof source.kc === 'object' ? (source.kc as ClaimNonces) : {};
-  return { record, claims };
+  return source.fence === true ? { record, claims, fence: true } : { record, claims };
 }
 
 function corrupt(reason: string): BackendFailure {

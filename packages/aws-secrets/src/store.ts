@@ -3,16 +3,19 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   checkNamespace,
   createTokenStore,
+  ENCRYPTION_HANDLE,
   type OAuthToken,
   STRING_FIELDS,
   type StoredToken,
   type TokenStore,
   TokenStoreError,
+  type TokenStoreOptions,
 } from '@tokens/core';
 import { AwsSecretsBackend } from './backend.js';
 import { MAX_SECRET_BYTES } from './record.js';
 
-export interface AwsSecretsStoreOptions {
+/** The store options of core (`encryption`, ...) apply too. */
+export interface AwsSecretsStoreOptions extends TokenStoreOptions {
   /** Your own client; the store never destroys it. Without it, the store builds one from the options below. */
   client?: SecretsManagerClient;
   region?: string;
@@ -24,7 +27,7 @@ export interface AwsSecretsStoreOptions {
   prefix?: string;
   /** Keeps tenants apart: their own name prefix and `tokens:namespace` tag (default `tokens`). */
   namespace?: string;
-  /** Bound on each operation, all its calls and retries included (default 10,000 ms). */
+  /** Bound on a whole operation, all its calls and retries included (default 10,000 ms); then UNAVAILABLE. */
   operationTimeoutMs?: number;
   /** TCP connect timeout of a client the store creates (default 3,000 ms). */
   connectTimeoutMs?: number;
@@ -85,6 +88,8 @@ export function createAwsSecretsStore(options: AwsSecretsStoreOptions = {}): Tok
       kmsKeyId: options.kmsKeyId,
       staleClaimMs,
     }),
+    // The engine bounds the whole operation (every call and retry) by operationTimeoutMs.
+    { ...options, operationTimeoutMs },
   );
   return new SizeCheckedStore(store);
 }
@@ -102,6 +107,11 @@ class SizeCheckedStore implements TokenStore {
 
   get namespace(): string {
     return this.#store.namespace;
+  }
+
+  /** Lets `reencryptTokens` reach the encrypted store inside. */
+  get [ENCRYPTION_HANDLE](): unknown {
+    return (this.#store as unknown as Record<symbol, unknown>)[ENCRYPTION_HANDLE];
   }
 
   findToken(partial: OAuthToken): Promise<StoredToken | null> {
@@ -150,13 +160,21 @@ class SizeCheckedStore implements TokenStore {
   }
 }
 
-/** A lower bound on the JSON size of a token's string fields; anything odd is left to the store's validation. */
+/**
+ * A lower bound on the JSON size of a token's string fields; anything odd is left to the store's
+ * validation. Reads own data properties only, like the store: no getter runs, a Proxy trap that
+ * throws counts as nothing here (the store then refuses the token with INVALID_TOKEN).
+ */
 function givenBytes(token: OAuthToken): number {
   if (!token || typeof token !== 'object') return 0;
   let bytes = 0;
-  for (const field of STRING_FIELDS) {
-    const value = (token as Record<string, unknown>)[field];
-    if (typeof value === 'string') bytes += Buffer.byteLength(JSON.stringify(value), 'utf8') + field.length + 3;
+  try {
+    for (const field of STRING_FIELDS) {
+      const value = Object.getOwnPropertyDescriptor(token, field)?.value;
+      if (typeof value === 'string') bytes += Buffer.byteLength(JSON.stringify(value), 'utf8') + field.length + 3;
+    }
+  } catch {
+    return 0;
   }
   return bytes;
 }

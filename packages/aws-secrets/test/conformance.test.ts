@@ -9,7 +9,8 @@ if (test) {
   const { config, raw } = test;
   describeConformance({
     name: 'aws-secrets',
-    open: (namespace) => createAwsSecretsStore({ ...config, namespace, operationTimeoutMs: 20_000 }),
+    // The bound covers a whole save, retries included: 20 racing first saves on moto take ~25 s.
+    open: (namespace) => createAwsSecretsStore({ ...config, namespace, operationTimeoutMs: 60_000 }),
     capabilities: {
       reopen: true,
       multiInstance: true,

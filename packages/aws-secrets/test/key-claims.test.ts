@@ -18,15 +18,19 @@ function userIndexName(namespace: string, user: string): string {
   return `tokens/${namespace}/k/user/${Buffer.from(hashKey(user), 'base64url').toString('hex')}`;
 }
 
-/** An index secret as a save that died after claiming the key would leave it. */
-async function plantOrphanClaim(namespace: string, user: string): Promise<void> {
+/** An index secret as a save of 0.1.x that died after claiming the key would leave it (or, with `entry`, this version's). */
+async function plantOrphanClaim(namespace: string, user: string, entry: object = { id: 'ghost', c: 'nonce' }): Promise<void> {
   await test!.raw.send(
     new CreateSecretCommand({
       Name: userIndexName(namespace, user),
-      SecretString: JSON.stringify({ id: 'ghost', c: 'nonce' }),
+      SecretString: JSON.stringify(entry),
       Tags: [{ Key: 'tokens:namespace', Value: namespace }],
     }),
   );
+}
+
+function tokenName(namespace: string, id: string): string {
+  return `tokens/${namespace}/t/${Buffer.from(hashKey(id), 'base64url').toString('hex')}`;
 }
 
 describe.skipIf(!test)('aws-secrets secrets, names and key claims', () => {
@@ -70,17 +74,87 @@ describe.skipIf(!test)('aws-secrets secrets, names and key claims', () => {
     expect((await store.saveToken({ userSignature: 'ana@example.com', accessToken: 'at-3' })).version).toBe(1);
   });
 
-  it('a fresh claim left by a save in flight blocks the key: CONFLICT, nothing written', async () => {
+  it('a save killed after claiming the user for its insert blocks nobody: the next save fences that insert off and takes the key', async () => {
     const namespace = freshNamespace();
-    // Lookups wait up to half the operation timeout for the claimed token to appear.
-    await using store = createAwsSecretsStore({ ...test!.config, namespace, operationTimeoutMs: 2000 });
+    await using store = createAwsSecretsStore({ ...test!.config, namespace });
+    await plantOrphanClaim(namespace, 'ana@example.com', { id: 'ghost', c: 'nonce', v: 1 });
+    const started = Date.now();
+    const saved = await store.saveToken({ userSignature: 'ana@example.com', accessToken: 'at-1' });
+    // A lookup waits up to 1 s for an insert in flight, then the insert goes ahead.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await store.findToken({ userSignature: 'ana@example.com' }))?.id).toBe(saved.id);
+    const index = await test!.raw.send(new GetSecretValueCommand({ SecretId: userIndexName(namespace, 'ana@example.com') }));
+    expect(JSON.parse(index.SecretString ?? '{}')).toMatchObject({ id: saved.id, v: 1 });
+    // The killed insert can never land now: its token name holds a fence, invisible to readers.
+    const fence = await test!.raw.send(new GetSecretValueCommand({ SecretId: tokenName(namespace, 'ghost') }));
+    expect(JSON.parse(fence.SecretString ?? '{}')).toMatchObject({ id: 'ghost', fence: true, accessToken: null });
+    expect(await store.findTokenById('ghost')).toBeNull();
+    expect((await store.getTokens()).map((token) => token.id)).toEqual([saved.id]);
+  });
+
+  it('a claim for a version its token already has without the key is void and taken over at once', async () => {
+    const namespace = freshNamespace();
+    await using store = createAwsSecretsStore({ ...test!.config, namespace });
+    const other = await store.saveToken({ userSignature: 'bob@example.com', accessToken: 'at-bob' });
+    // bob's save of version 1 claimed ana's user key too and was killed before it released it.
+    await plantOrphanClaim(namespace, 'ana@example.com', { id: other.id, c: 'nonce', v: 1 });
+    const started = Date.now();
+    const saved = await store.saveToken({ userSignature: 'ana@example.com', accessToken: 'at-ana' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await store.findToken({ userSignature: 'ana@example.com' }))?.id).toBe(saved.id);
+    expect((await store.findTokenById(other.id))?.version).toBe(1);
+  });
+
+  it('an update killed after claiming a new key: a save of that key by another token fences the update (a version, no data) and takes it', async () => {
+    const namespace = freshNamespace();
+    await using store = createAwsSecretsStore({ ...test!.config, namespace });
+    const bob = await store.saveToken({ userSignature: 'bob@example.com', accessToken: 'at-bob' });
+    await plantOrphanClaim(namespace, 'ana@example.com', { id: bob.id, c: 'nonce', v: 2 });
+    const saved = await store.saveToken({ userSignature: 'ana@example.com', accessToken: 'at-ana' });
+    expect((await store.findToken({ userSignature: 'ana@example.com' }))?.id).toBe(saved.id);
+    expect(await store.findTokenById(bob.id)).toMatchObject({ version: 2, userSignature: 'bob@example.com', accessToken: 'at-bob' });
+    expect((await store.findToken({ accessToken: 'at-bob' }))?.id).toBe(bob.id);
+  });
+
+  it('the same save retried after its writer was killed shares the claim it left', async () => {
+    const namespace = freshNamespace();
+    await using store = createAwsSecretsStore({ ...test!.config, namespace });
+    const saved = await store.saveToken({ userSignature: 'ana@example.com', accessToken: 'at-1' });
+    const accessIndex = `tokens/${namespace}/k/access/${Buffer.from(hashKey('at-2'), 'base64url').toString('hex')}`;
+    await test!.raw.send(
+      new CreateSecretCommand({
+        Name: accessIndex,
+        SecretString: JSON.stringify({ id: saved.id, c: 'killed-nonce', v: 2 }),
+        Tags: [{ Key: 'tokens:namespace', Value: namespace }],
+      }),
+    );
+    expect((await store.saveToken({ userSignature: 'ana@example.com', accessToken: 'at-2' })).version).toBe(2);
+    expect((await store.findToken({ accessToken: 'at-2' }))?.id).toBe(saved.id);
+    expect(JSON.parse((await test!.raw.send(new GetSecretValueCommand({ SecretId: accessIndex }))).SecretString ?? '{}').c).toBe(
+      'killed-nonce',
+    );
+  });
+
+  it('a release killed between its tombstone and its deletion blocks nobody', async () => {
+    const namespace = freshNamespace();
+    await using store = createAwsSecretsStore({ ...test!.config, namespace });
+    await plantOrphanClaim(namespace, 'ana@example.com', { id: null, c: 'nonce', d: 1 });
+    const started = Date.now();
+    expect((await store.saveToken({ userSignature: 'ana@example.com', accessToken: 'at-1' })).version).toBe(1);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('a fresh claim of 0.1.x (no version recorded) left by a save in flight blocks the key: CONFLICT, nothing written', async () => {
+    const namespace = freshNamespace();
+    // Each lookup of the save waits up to 1 s for the claimed token to appear.
+    await using store = createAwsSecretsStore({ ...test!.config, namespace, operationTimeoutMs: 8000 });
     await plantOrphanClaim(namespace, 'ana@example.com');
     const error = await store.saveToken({ userSignature: 'ana@example.com', accessToken: 'at-1' }).catch((failure: unknown) => failure);
     expect(isTokenStoreError(error, 'CONFLICT')).toBe(true);
     expect(await store.getTokens()).toEqual([]);
   }, 20_000);
 
-  it('a claim older than staleClaimMs whose token never appeared is taken over', async () => {
+  it('a claim of 0.1.x older than staleClaimMs whose token never appeared is taken over', async () => {
     const namespace = freshNamespace();
     await using store = createAwsSecretsStore({ ...test!.config, namespace, staleClaimMs: 0 });
     await plantOrphanClaim(namespace, 'ana@example.com');

@@ -1,5 +1,6 @@
 export type { Awaitable, InsertResult, TokenBackend, UpdateResult } from './backend.js';
 export { isTokenBackend } from './backend.js';
+export * from './encryption/index.js';
 export type { TokenStoreErrorCode, TokenStoreErrorInit } from './errors.js';
 export { BackendFailure, ERROR_CODES, isTokenStoreError, TokenStoreError } from './errors.js';
 export type { UniqueKeys } from './keys.js';
@@ -8,6 +9,9 @@ export type { LookupKey, LookupKind } from './lookup.js';
 export { LOOKUP_FIELD, lookupKeyOf } from './lookup.js';
 export { checkNamespace, DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from './namespace.js';
 export { presentToken, redactToken } from './present.js';
+export * from './refresh/index.js';
+export type { SanitizedErrorFields } from './sanitize.js';
+export { SanitizedError, sanitizeCause } from './sanitize.js';
 export type { TokenStore, TokenStoreOptions } from './store.js';
 export { createTokenStore } from './store.js';
 export type { DataField, OAuthToken, StoredToken, StringField } from './token.js';

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { isTokenBackend, type TokenBackend } from './backend.js';
+import { checkOperationTimeout, OperationScope } from './deadline.js';
+import { attachHandle, prepareBackend } from './encryption/handle.js';
+import type { EncryptionOptions } from './encryption/options.js';
 import { BackendFailure, TokenStoreError, type TokenStoreErrorCode } from './errors.js';
 import { type LookupKey, lookupKeyOf } from './lookup.js';
 import { presentToken } from './present.js';
-import { DATA_FIELDS, type OAuthToken, type StoredToken } from './token.js';
+import { INSERT_NEW, isLeaseRecord } from './refresh/lease-record.js';
+import { sanitizeCause } from './sanitize.js';
+import { DATA_FIELDS, type OAuthToken, SECRET_FIELDS, type StoredToken } from './token.js';
 import { type CheckedToken, checkId, checkToken, hasAnyToken } from './validate.js';
 
 /** The contract every store fulfils; see the README for the semantics of each operation. */
@@ -22,6 +27,15 @@ export interface TokenStore extends AsyncDisposable {
 export interface TokenStoreOptions {
   /** Attempts of one save when concurrent writers keep changing the record (default 50). */
   maxSaveAttempts?: number;
+  /**
+   * Bound on one whole operation, every backend call, retry and backoff included: past it the
+   * operation fails with `UNAVAILABLE`. A write cut off by it may still land (its outcome is
+   * unknown); saving again is safe, saves being upserts by lookup key. Server backends pass their
+   * own `operationTimeoutMs` here. Default: none beyond the backend's own timeouts.
+   */
+  operationTimeoutMs?: number;
+  /** Encryption at rest of the secret fields, with key rotation; see "Encryption at rest" in the README. */
+  encryption?: EncryptionOptions;
 }
 
 type Operation = 'findToken' | 'findTokenById' | 'saveToken' | 'deleteToken' | 'getTokens' | 'deleteTokens' | 'close';
@@ -29,17 +43,22 @@ type Operation = 'findToken' | 'findTokenById' | 'saveToken' | 'deleteToken' | '
 /** Builds the full {@link TokenStore} contract on a backend primitive. */
 export function createTokenStore(backend: TokenBackend, options: TokenStoreOptions = {}): TokenStore {
   if (!isTokenBackend(backend)) throw new TypeError('createTokenStore expects a TokenBackend');
-  return new BackendTokenStore(backend, options.maxSaveAttempts ?? 50);
+  // Encrypted: a wrapper of the primitive. Plain: a guard that refuses to read encrypted records.
+  const effective = prepareBackend(backend, options.encryption);
+  const store = new BackendTokenStore(effective, options.maxSaveAttempts ?? 50, checkOperationTimeout(options.operationTimeoutMs));
+  return attachHandle(store, effective);
 }
 
 class BackendTokenStore implements TokenStore {
   readonly #backend: TokenBackend;
   readonly #maxSaveAttempts: number;
+  readonly #timeoutMs: number | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(backend: TokenBackend, maxSaveAttempts: number) {
+  constructor(backend: TokenBackend, maxSaveAttempts: number, timeoutMs?: number) {
     this.#backend = backend;
     this.#maxSaveAttempts = maxSaveAttempts;
+    this.#timeoutMs = timeoutMs;
   }
 
   /** A getter, so the namespace cannot be reassigned under a live store. */
@@ -49,7 +68,8 @@ class BackendTokenStore implements TokenStore {
 
   async findToken(partial: OAuthToken): Promise<StoredToken | null> {
     this.#assertOpen('findToken');
-    const key = lookupKeyOf(this.#check(partial, 'findToken'));
+    const checked = this.#check(partial, 'findToken');
+    const key = lookupKeyOf(checked);
     if (!key) {
       throw this.#error(
         'INVALID_TOKEN',
@@ -57,14 +77,15 @@ class BackendTokenStore implements TokenStore {
         'no lookup key: give userSignature, or accessToken without client credentials, or grantToken/refreshToken with both clientId and clientSecret',
       );
     }
-    const record = await this.#call('findToken', () => this.#backend.findByKey(key));
+    const scope = this.#scope(checked);
+    const record = await this.#call('findToken', () => this.#backend.findByKey(key), scope);
     return record && presentToken(record);
   }
 
   async findTokenById(id: string): Promise<StoredToken | null> {
     this.#assertOpen('findTokenById');
     this.#checkId(id, 'findTokenById');
-    const record = await this.#call('findTokenById', () => this.#backend.getById(id));
+    const record = await this.#call('findTokenById', () => this.#backend.getById(id), this.#scope());
     return record && presentToken(record);
   }
 
@@ -72,16 +93,18 @@ class BackendTokenStore implements TokenStore {
     this.#assertOpen('saveToken');
     const token = this.#check(input, 'saveToken');
     const key = lookupKeyOf(token);
+    let current: StoredToken | null = null;
+    const scope = this.#scope(token, () => current);
     let insertCollided = false;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.#call('saveToken', () => this.#findCurrent(token, key));
+      current = await this.#call('saveToken', () => this.#findCurrent(token, key, scope), scope);
       if (!current) {
         if (token.version !== undefined) {
           throw this.#error('CONFLICT', 'saveToken', `version ${token.version} was given but no stored token matches (deleted meanwhile?)`);
         }
         const record = newRecord(token);
         this.#requireSomeToken(record);
-        const result = await this.#call('saveToken', () => this.#backend.insert(record));
+        const result = await this.#call('saveToken', () => this.#backend.insert(record), scope, true);
         if (result === 'inserted') return presentToken(record);
         // A racing save of the same token explains a first collision: look again and update it.
         // A second one means another stored token holds one of this token's keys.
@@ -100,7 +123,8 @@ class BackendTokenStore implements TokenStore {
       this.#requireSomeToken(merged);
       // Nothing to change: no write (writes cost money on some backends) and no new version.
       if (sameData(merged, current)) return presentToken(current);
-      const result = await this.#call('saveToken', () => this.#backend.update(merged, current.version, current));
+      const read = current;
+      const result = await this.#call('saveToken', () => this.#backend.update(merged, read.version, read), scope, true);
       if (result === 'updated') return presentToken(merged);
       if (result === 'duplicate') throw this.#duplicate();
       if (token.version !== undefined) {
@@ -116,18 +140,32 @@ class BackendTokenStore implements TokenStore {
   async deleteToken(id: string): Promise<void> {
     this.#assertOpen('deleteToken');
     this.#checkId(id, 'deleteToken');
-    await this.#call('deleteToken', () => this.#backend.delete(id));
+    await this.#call('deleteToken', () => this.#backend.delete(id), this.#scope(), true);
   }
 
   async getTokens(): Promise<StoredToken[]> {
     this.#assertOpen('getTokens');
-    const records = await this.#call('getTokens', () => this.#backend.list());
-    return records.map(presentToken);
+    const records = await this.#call('getTokens', () => this.#backend.list(), this.#scope());
+    // Refresh lease records are bookkeeping of `createTokenRefresher`, not tokens.
+    return records.filter((record) => !isLeaseRecord(record)).map(presentToken);
   }
 
   async deleteTokens(): Promise<void> {
     this.#assertOpen('deleteTokens');
-    await this.#call('deleteTokens', () => this.#backend.clear());
+    await this.#call('deleteTokens', () => this.#backend.clear(), this.#scope(), true);
+  }
+
+  /**
+   * Insert only, never an upsert: the refresher acquires its lease with this (see refresh/lease.ts).
+   * `null` when the id or a unique key is taken (someone else holds the lease); nothing written.
+   */
+  async [INSERT_NEW](input: OAuthToken): Promise<StoredToken | null> {
+    this.#assertOpen('saveToken');
+    const token = this.#check(input, 'saveToken');
+    const record = newRecord(token);
+    this.#requireSomeToken(record);
+    const result = await this.#call('saveToken', () => this.#backend.insert(record), this.#scope(token), true);
+    return result === 'inserted' ? presentToken(record) : null;
   }
 
   close(): Promise<void> {
@@ -145,9 +183,11 @@ class BackendTokenStore implements TokenStore {
     return `TokenStore { backend: '${this.#backend.backend}', namespace: '${this.namespace}'${this.#closing ? ', closed' : ''} }`;
   }
 
-  async #findCurrent(token: CheckedToken, key: LookupKey | null): Promise<StoredToken | null> {
+  async #findCurrent(token: CheckedToken, key: LookupKey | null, scope: OperationScope): Promise<StoredToken | null> {
     const byId = token.id === undefined ? null : await this.#backend.getById(token.id);
     if (byId) return byId;
+    // Past the deadline the caller has its UNAVAILABLE already: no further round trip.
+    if (scope.expired) throw this.#timedOut('saveToken', scope);
     return key ? this.#backend.findByKey(key) : null;
   }
 
@@ -180,26 +220,46 @@ class BackendTokenStore implements TokenStore {
     if (this.#closing) throw this.#error('CLOSED', operation, 'the store is closed');
   }
 
-  /** Runs a backend call; a synchronous backend (memory, SQLite) pays for no extra promise. */
-  #call<T>(operation: Operation, run: () => T | Promise<T>): T | Promise<T> {
+  /** The bound and the secrets of one operation; `records` are read lazily, only on a failure. */
+  #scope(token?: CheckedToken | OAuthToken, record?: () => StoredToken | null): OperationScope {
+    return new OperationScope(this.#timeoutMs, () => secretsOf([token, record?.()]));
+  }
+
+  /**
+   * Runs a backend call; a synchronous backend (memory, SQLite) pays for no extra promise. Past
+   * the operation's deadline no further call starts, and a call in flight is no longer waited for.
+   */
+  #call<T>(operation: Operation, run: () => T | Promise<T>, scope?: OperationScope, write = false): T | Promise<T> {
+    if (scope?.expired) throw this.#timedOut(operation, scope);
     let result: T | Promise<T>;
     try {
+      if (write && scope) scope.wrote = true;
       result = run();
     } catch (error) {
-      throw this.#wrap(error, operation);
+      throw this.#wrap(error, operation, scope);
     }
     if (!(result instanceof Promise)) return result;
-    return result.catch((error: unknown) => {
-      throw this.#wrap(error, operation);
+    const bounded = scope ? scope.race(result, () => this.#timedOut(operation, scope)) : result;
+    return bounded.catch((error: unknown) => {
+      throw this.#wrap(error, operation, scope);
     });
   }
 
-  #wrap(error: unknown, operation: Operation): TokenStoreError {
+  #timedOut(operation: Operation, scope: OperationScope): TokenStoreError {
+    const unknown = scope.wrote ? ': whether the write landed is unknown (saves are upserts: retrying is safe)' : '';
+    return this.#error('UNAVAILABLE', operation, `did not finish within ${scope.timeoutMs} ms (operationTimeoutMs)${unknown}`);
+  }
+
+  #wrap(error: unknown, operation: Operation, scope?: OperationScope): TokenStoreError {
     if (error instanceof TokenStoreError) return error;
-    if (error instanceof BackendFailure) return this.#error(error.code, operation, error.message, error.cause ?? error);
+    // The operation's own values are scrubbed from any driver message kept in the cause.
+    const secrets = scope?.secrets() ?? [];
+    if (error instanceof BackendFailure) {
+      return this.#error(error.code, operation, error.message, sanitizeCause(error.cause ?? error, secrets));
+    }
     const described = this.#backend.describeError?.(error);
-    if (described) return this.#error(described.code, operation, described.reason, error);
-    return this.#error('UNAVAILABLE', operation, `the backend failed (${errorLabel(error)})`, error);
+    if (described) return this.#error(described.code, operation, described.reason, sanitizeCause(error, secrets));
+    return this.#error('UNAVAILABLE', operation, `the backend failed (${errorLabel(error)})`, sanitizeCause(error, secrets));
   }
 
   #error(code: TokenStoreErrorCode, operation: Operation, reason: string, cause?: unknown): TokenStoreError {
@@ -249,6 +309,19 @@ function backoff(attempt: number): Promise<void> | undefined {
   if (attempt < 3) return undefined;
   const ms = Math.random() * Math.min(50, 2 ** (attempt - 3));
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The credentials among the fields of the given tokens (the operation's input and the record it read). */
+function secretsOf(tokens: readonly (CheckedToken | OAuthToken | StoredToken | null | undefined)[]): string[] {
+  const secrets: string[] = [];
+  for (const token of tokens) {
+    if (!token || typeof token !== 'object') continue;
+    for (const field of SECRET_FIELDS) {
+      const value = (token as Record<string, unknown>)[field];
+      if (typeof value === 'string' && value !== '') secrets.push(value);
+    }
+  }
+  return secrets;
 }
 
 function errorLabel(error: unknown): string {

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { DATA_FIELDS, MAX_ID_LENGTH, MAX_VALUE_LENGTH, type OAuthToken, STRING_FIELDS, type StoredToken } from './token.js';
 
 /** A token input after validation: only known fields, `id` and `version` absent unless given. */
@@ -8,16 +9,21 @@ export interface CheckedToken extends Omit<OAuthToken, 'id' | 'version'> {
 
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(['id', 'version', ...DATA_FIELDS]);
 
-/** Returns why the token is unacceptable, or the checked copy. Never echoes a value. */
+/**
+ * Returns why the token is unacceptable, or the checked copy. Never echoes a value, and never
+ * throws: the input is read once, through its own property descriptors (no getter runs, nothing
+ * inherited is seen, a Proxy trap that throws is a refusal), and the copy has no prototype, so a
+ * polluted `Object.prototype` cannot add a field to it either.
+ */
 export function checkToken(input: unknown): CheckedToken | string {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    return `expected a token object, got ${describeType(input)}`;
+  let source: Record<string, unknown> | string;
+  try {
+    source = ownDataFields(input);
+  } catch {
+    return 'the token object cannot be read (a Proxy trap threw, or the Proxy is revoked)';
   }
-  const source = input as Record<string, unknown>;
-  for (const key of Object.keys(source)) {
-    if (!KNOWN_FIELDS.has(key)) return `unknown field "${safeName(key)}"`;
-  }
-  const checked: CheckedToken = {};
+  if (typeof source === 'string') return source;
+  const checked: CheckedToken = Object.create(null);
   for (const field of STRING_FIELDS) {
     const value = source[field];
     if (value === undefined) continue;
@@ -47,6 +53,42 @@ export function checkToken(input: unknown): CheckedToken | string {
     checked.version = version as number;
   }
   return checked;
+}
+
+/**
+ * The own enumerable data properties of a plain object, in an object without a prototype; or why
+ * the input is not one. Class instances are fine (their own fields are read, methods ignored);
+ * built-ins whose contents are not own properties (Date, Map, Buffer, boxed values, Promise...)
+ * are not tokens.
+ */
+function ownDataFields(input: unknown): Record<string, unknown> | string {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return `expected a token object, got ${describeType(input)}`;
+  }
+  const builtIn = builtInKind(input);
+  if (builtIn) return `expected a plain token object, got ${builtIn}`;
+  const descriptors = Object.getOwnPropertyDescriptors(input);
+  const fields: Record<string, unknown> = Object.create(null);
+  for (const key of Reflect.ownKeys(descriptors)) {
+    const descriptor = descriptors[key as keyof typeof descriptors] as PropertyDescriptor;
+    // Symbol keys (such as the inspect hook on returned tokens) and hidden properties are not fields.
+    if (typeof key === 'symbol' || !descriptor.enumerable) continue;
+    if (!KNOWN_FIELDS.has(key)) return `unknown field ${fieldLabel(key)}`;
+    if (!('value' in descriptor)) return `field ${key} is a getter or setter, not a data property`;
+    fields[key] = descriptor.value;
+  }
+  return fields;
+}
+
+function builtInKind(value: object): string | undefined {
+  if (types.isProxy(value)) return undefined;
+  if (types.isDate(value)) return 'a Date';
+  if (types.isMap(value) || types.isSet(value) || types.isWeakMap(value) || types.isWeakSet(value)) return 'a Map or Set';
+  if (types.isArrayBufferView(value) || types.isAnyArrayBuffer(value)) return 'binary data (a Buffer or typed array)';
+  if (types.isBoxedPrimitive(value)) return 'a boxed primitive';
+  if (types.isPromise(value)) return 'a Promise';
+  if (types.isRegExp(value) || types.isNativeError(value)) return 'a RegExp or Error';
+  return undefined;
 }
 
 export function checkId(id: unknown): string | undefined {
@@ -82,7 +124,13 @@ function describeType(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-/** Field names are not secret, but a stray key could be a pasted token: show only a short, plain one. */
-function safeName(key: string): string {
-  return /^[A-Za-z_$][\w$]{0,39}$/.test(key) ? key : '<unprintable name>';
+/**
+ * Field names are not secret, but a stray key may be a pasted token (`{ "1000.abc…": … }`): a
+ * name is shown only when it looks like a field name — letters in camelCase or snake_case, at
+ * most 24 — which tokens, with their digits, dots and length, do not.
+ */
+function fieldLabel(key: string): string {
+  return /^[a-z][a-zA-Z]{0,23}$|^[a-z]{1,24}(?:_[a-z]{1,24}){1,4}$/.test(key) && key.length <= 40
+    ? `"${key}"`
+    : '(its name is not shown: it does not look like a field name, and may be a pasted token)';
 }

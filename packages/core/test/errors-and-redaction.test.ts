@@ -42,7 +42,7 @@ describe('presented tokens', () => {
 });
 
 describe('TokenStoreError', () => {
-  it('formats its message and keeps its cause', () => {
+  it('formats its message and keeps a sanitized copy of its cause', () => {
     const cause = new Error('ECONNREFUSED');
     const error = new TokenStoreError({
       code: 'UNAVAILABLE',
@@ -52,7 +52,9 @@ describe('TokenStoreError', () => {
       cause,
     });
     expect(error.message).toBe('@tokens/redis: findToken: connection refused');
-    expect(error.cause).toBe(cause);
+    // A sanitized copy (see sanitize.test.ts): the name and a message that cannot hold a value.
+    expect(error.cause).not.toBe(cause);
+    expect(error.cause).toMatchObject({ name: 'Error', message: 'ECONNREFUSED' });
     expect(error.name).toBe('TokenStoreError');
   });
 

@@ -29,6 +29,17 @@ export interface FileBackendOptions {
 
 /** Compact when the journal is over twice its live size and over this many bytes. */
 const COMPACT_MIN_BYTES = 1024 * 1024;
+/**
+ * A secret that left the live state (rotated, cleared, deleted) is compacted out of the file
+ * within `max(STALE_SECRET_MS, STALE_SECRET_COST_FACTOR × the last compaction's duration)`:
+ * saves stay one appended line, and compaction takes at most ~5% of the time however big the file.
+ */
+const STALE_SECRET_MS = 1000;
+const STALE_SECRET_COST_FACTOR = 20;
+/** Retries of a compaction that failed (e.g. a read-only directory) back off up to this. */
+const STALE_RETRY_MAX_MS = 60_000;
+/** close() compacts pending stale secrets, but waits at most this long for another process's lock. */
+const CLOSE_LOCK_TIMEOUT_MS = 1000;
 const NEWLINE = 0x0a;
 
 /**
@@ -55,6 +66,12 @@ export class FileBackend implements TokenBackend {
   #lines = 0;
   #compactAt = COMPACT_MIN_BYTES;
   #queue: Promise<unknown> = Promise.resolve();
+  /** When this instance first saw lines holding stale secrets in the file (undefined: none). */
+  #staleSince: number | undefined;
+  #staleTimer: NodeJS.Timeout | undefined;
+  #staleRetryMs = 0;
+  #compactMs = 0;
+  #closed = false;
 
   constructor(options: FileBackendOptions) {
     this.namespace = checkNamespace(options.namespace, 'file');
@@ -101,7 +118,13 @@ export class FileBackend implements TokenBackend {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#queue;
+    this.#cancelStaleTimer();
+    // A store that goes away does not leave a rotated or deleted secret in the file behind it.
+    if (this.#fd !== undefined && this.#state.staleSecretLines > 0) {
+      await this.#compactStale(Math.min(this.#lockTimeoutMs, CLOSE_LOCK_TIMEOUT_MS)).catch(() => undefined);
+    }
     this.#reset();
   }
 
@@ -113,6 +136,7 @@ export class FileBackend implements TokenBackend {
 
   #read(): NamespaceState {
     this.#catchUp(false);
+    this.#noteStale();
     return this.#state.namespace(this.namespace);
   }
 
@@ -124,10 +148,10 @@ export class FileBackend implements TokenBackend {
       try {
         this.#catchUp(true);
         const [result, entry] = decide(this.#state.namespace(this.namespace));
-        if (entry) {
-          this.#append(entry);
-          if (this.#offset > this.#compactAt && this.#offset > 2 * this.#state.liveBytes) this.#compact();
-        }
+        if (entry) this.#append(entry);
+        this.#noteStale();
+        if (entry && this.#offset > this.#compactAt && this.#offset > 2 * this.#state.liveBytes) this.#compact();
+        else if (this.#staleSince !== undefined && Date.now() - this.#staleSince >= this.#staleDelay()) this.#compact();
         return result;
       } finally {
         release();
@@ -218,8 +242,51 @@ export class FileBackend implements TokenBackend {
     this.#state.apply(entry, bytes.length);
   }
 
+  /** How long a stale secret may stay in the file: see STALE_SECRET_MS. */
+  #staleDelay(): number {
+    return Math.max(STALE_SECRET_MS, STALE_SECRET_COST_FACTOR * this.#compactMs, this.#staleRetryMs);
+  }
+
+  /** Starts (or ends) the clock on stale secrets in the file, and a timer that compacts them out. */
+  #noteStale(): void {
+    if (this.#state.staleSecretLines === 0) {
+      this.#staleSince = undefined;
+      this.#cancelStaleTimer();
+      return;
+    }
+    this.#staleSince ??= Date.now();
+    if (this.#staleTimer || this.#closed) return;
+    const wait = Math.max(0, this.#staleSince + this.#staleDelay() - Date.now());
+    this.#staleTimer = setTimeout(() => {
+      this.#staleTimer = undefined;
+      const run = () => this.#compactStale(this.#lockTimeoutMs);
+      this.#queue = this.#queue.then(run).catch(() => undefined);
+    }, wait);
+    // Never keeps the process alive: a process that exits leaves the work to the next writer or reader.
+    this.#staleTimer.unref();
+  }
+
+  #cancelStaleTimer(): void {
+    clearTimeout(this.#staleTimer);
+    this.#staleTimer = undefined;
+  }
+
+  /** Under the lock: catches up, and rewrites the file if it (still) holds stale secrets. */
+  async #compactStale(lockTimeoutMs: number): Promise<void> {
+    if (this.#closed && this.#fd === undefined) return;
+    const release = await acquireLock(this.#lockPath, lockTimeoutMs);
+    try {
+      this.#catchUp(true);
+      if (this.#state.staleSecretLines > 0) this.#compact();
+      this.#noteStale();
+    } finally {
+      release();
+    }
+  }
+
   /** Rewrites only the live records; amortised, since the journal has doubled since the last time. */
   #compact(): void {
+    const started = Date.now();
     const lines = [HEADER_LINE];
     for (const [ns, state] of this.#state.namespaces) {
       for (const { token } of state.byId.values()) lines.push(encodeEntry({ op: 'put', ns, token }));
@@ -227,11 +294,16 @@ export class FileBackend implements TokenBackend {
     try {
       this.#writeWhole(lines, fstatSync(this.#fd!).mode & 0o777);
     } catch {
-      // Compaction only saves space; the save itself is on disk. Retry once the journal has grown.
+      // Compaction only saves space and removes stale secrets; the save itself is on disk. Retry
+      // once the journal has grown, and for stale secrets later, less and less often.
       this.#compactAt = this.#offset * 1.25;
+      this.#staleRetryMs = Math.min(STALE_RETRY_MAX_MS, Math.max(STALE_SECRET_MS, this.#staleRetryMs * 2));
+      if (this.#staleSince !== undefined) this.#staleSince = Date.now();
       return;
     }
     this.#compactAt = COMPACT_MIN_BYTES;
+    this.#compactMs = Date.now() - started;
+    this.#staleRetryMs = 0;
     this.#removeLeftovers();
     // The state is unchanged (nobody can write while we hold the lock): only follow the new file.
     const state = this.#state;
@@ -243,6 +315,10 @@ export class FileBackend implements TokenBackend {
     this.#dev = stat.dev;
     this.#offset = stat.size;
     this.#lines = lines.length;
+    // The new file holds live records only: no stale secret is left in it.
+    state.staleSecretLines = 0;
+    this.#staleSince = undefined;
+    this.#cancelStaleTimer();
   }
 
   /** A new file, complete and synced before it replaces the path: readers see the old or the new. */

@@ -1,7 +1,8 @@
-import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError } from '@tokens/core';
+import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError, type TokenStoreOptions } from '@tokens/core';
 import { FileBackend } from './file-backend.js';
 
-export interface FileStoreOptions {
+/** The store options of core (`encryption`, ...) apply too. */
+export interface FileStoreOptions extends TokenStoreOptions {
   /** The journal file; created (mode 0600) on the first save. Its directory must exist. */
   path: string;
   /** Tokens of other namespaces in the same file are invisible (default `tokens`). */
@@ -23,7 +24,7 @@ export function createFileStore(options: FileStoreOptions): TokenStore {
   if (lockTimeoutMs !== undefined && !(Number.isFinite(lockTimeoutMs) && lockTimeoutMs >= 0)) {
     throw invalidOption('lockTimeoutMs must be a number of milliseconds >= 0');
   }
-  return createTokenStore(new FileBackend({ path: options.path, namespace, fsync: options.fsync === true, lockTimeoutMs }));
+  return createTokenStore(new FileBackend({ path: options.path, namespace, fsync: options.fsync === true, lockTimeoutMs }), options);
 }
 
 function invalidOption(reason: string): TokenStoreError {

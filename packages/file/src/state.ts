@@ -1,8 +1,19 @@
 import type { LookupKey, LookupKind, StoredToken, UniqueKeys } from '@tokens/core';
-import { uniqueKeysOf } from '@tokens/core';
+import { SECRET_FIELDS, uniqueKeysOf } from '@tokens/core';
 import type { Entry } from './journal.js';
 
 const KINDS: readonly LookupKind[] = ['user', 'access', 'refresh', 'grant'];
+
+/**
+ * Whether `before` holds a secret value that `after` (null: the record is gone) no longer holds:
+ * its journal line then keeps a secret that must not outlive its record (see `staleSecretLines`).
+ */
+function dropsSecret(before: StoredToken, after: StoredToken | null): boolean {
+  return SECRET_FIELDS.some((field) => {
+    const value = before[field];
+    return value !== null && value !== '' && value !== after?.[field];
+  });
+}
 
 interface Live {
   token: StoredToken;
@@ -41,12 +52,13 @@ export class NamespaceState {
     return false;
   }
 
-  /** Returns the change in live bytes. */
-  put(token: StoredToken, bytes: number): number {
+  /** Returns the change in live bytes, and whether the replaced line held a secret the new one drops. */
+  put(token: StoredToken, bytes: number): { change: number; dropped: boolean } {
+    const previous = this.byId.get(token.id)?.token ?? null;
     const change = bytes - this.remove(token.id);
     this.byId.set(token.id, { token, bytes });
     this.#index(token, true);
-    return change;
+    return { change, dropped: previous !== null && dropsSecret(previous, token) };
   }
 
   /** Returns the live bytes freed. */
@@ -56,6 +68,12 @@ export class NamespaceState {
     this.#index(live.token, false);
     this.byId.delete(id);
     return live.bytes;
+  }
+
+  /** Whether removing the record drops a secret value from the live state. */
+  holdsSecret(id: string): boolean {
+    const live = this.byId.get(id);
+    return live !== undefined && dropsSecret(live.token, null);
   }
 
   #index(token: StoredToken, add: boolean): void {
@@ -75,6 +93,11 @@ export class JournalState {
   readonly namespaces = new Map<string, NamespaceState>();
   /** Bytes the live records would take in a compacted file. */
   liveBytes = 0;
+  /**
+   * Lines of the file that hold a secret value no live record holds any more: a rotated or
+   * cleared token, or a deleted record. Compaction (which rewrites only live records) removes them.
+   */
+  staleSecretLines = 0;
 
   constructor(readonly indexedNamespace: string) {}
 
@@ -92,11 +115,17 @@ export class JournalState {
     const state = this.namespace(entry.ns);
     if (entry.op === 'put') {
       if (state.collides(entry.token)) return false;
-      this.liveBytes += state.put(entry.token, bytes);
+      const { change, dropped } = state.put(entry.token, bytes);
+      this.liveBytes += change;
+      if (dropped) this.staleSecretLines++;
     } else if (entry.op === 'delete') {
+      if (state.holdsSecret(entry.id)) this.staleSecretLines++;
       this.liveBytes -= state.remove(entry.id);
     } else {
-      for (const id of [...state.byId.keys()]) this.liveBytes -= state.remove(id);
+      for (const id of [...state.byId.keys()]) {
+        if (state.holdsSecret(id)) this.staleSecretLines++;
+        this.liveBytes -= state.remove(id);
+      }
     }
     return true;
   }

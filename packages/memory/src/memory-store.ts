@@ -1,7 +1,8 @@
-import { checkNamespace, createTokenStore, type TokenStore } from '@tokens/core';
+import { checkNamespace, createTokenStore, type TokenStore, type TokenStoreOptions } from '@tokens/core';
 import { MemoryBackend, MemoryDatabase } from './memory-backend.js';
 
-export interface MemoryStoreOptions {
+/** The store options of core (`encryption`, ...) apply too. */
+export interface MemoryStoreOptions extends TokenStoreOptions {
   /** Tokens of other namespaces in the same database are invisible (default `tokens`). */
   namespace?: string;
   /**
@@ -14,5 +15,5 @@ export interface MemoryStoreOptions {
 /** A store in process memory: fast, and gone when the process exits. */
 export function createMemoryStore(options: MemoryStoreOptions = {}): TokenStore {
   const namespace = checkNamespace(options.namespace, 'memory');
-  return createTokenStore(new MemoryBackend(options.database ?? new MemoryDatabase(), namespace));
+  return createTokenStore(new MemoryBackend(options.database ?? new MemoryDatabase(), namespace), options);
 }

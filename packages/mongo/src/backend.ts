@@ -81,24 +81,32 @@ export class MongoBackend implements TokenBackend {
     });
   }
 
-  async update(record: StoredToken, expectedVersion: number): Promise<UpdateResult> {
-    const { _id, ...replacement } = toDocument(record);
+  async update(record: StoredToken, expectedVersion: number, previous: StoredToken): Promise<UpdateResult> {
+    const next = toDocument(record);
+    const { _id, ...replacement } = next;
     return this.#run(async (claims) => {
-      if (claims && !(await claims.acquire(_id, expectedVersion))) return 'stale';
+      const claim = claims ? await claims.acquire(next, expectedVersion, previous) : null;
+      if (claim === 'stale') return 'stale';
+      let updated = false;
       try {
         const result = await this.#collection.replaceOne({ _id, version: expectedVersion }, replacement, { maxTimeMS: this.#timeoutMs });
-        return result.matchedCount === 0 ? 'stale' : 'updated';
+        updated = result.matchedCount > 0;
+        return updated ? 'updated' : 'stale';
       } catch (error) {
         if (isDuplicateKeyError(error)) return 'duplicate';
         throw error;
       } finally {
-        await claims?.release(_id, expectedVersion);
+        if (claim) await claims?.release(_id, expectedVersion, claim.owner, updated);
       }
     });
   }
 
   async delete(id: string): Promise<void> {
-    await this.#run(() => this.#collection.deleteOne({ _id: id }, { maxTimeMS: this.#timeoutMs }));
+    await this.#run(async (claims) => {
+      await this.#collection.deleteOne({ _id: id }, { maxTimeMS: this.#timeoutMs });
+      // A claim left by a writer that died holds the token's secrets: it goes with the token.
+      await claims?.forget(id);
+    });
   }
 
   async list(): Promise<StoredToken[]> {
@@ -107,7 +115,10 @@ export class MongoBackend implements TokenBackend {
   }
 
   async clear(): Promise<void> {
-    await this.#run(() => this.#collection.deleteMany({}, { maxTimeMS: this.#timeoutMs }));
+    await this.#run(async (claims) => {
+      await this.#collection.deleteMany({}, { maxTimeMS: this.#timeoutMs });
+      await claims?.clear();
+    });
   }
 
   async close(): Promise<void> {
@@ -140,7 +151,7 @@ export class MongoBackend implements TokenBackend {
   async #prepare(): Promise<Claims | null> {
     await this.#createIndexes();
     const info = await this.#collection.db.command({ buildInfo: 1 });
-    return typeof info.ferretdbVersion === 'string' ? new Claims(this.#claimCollection, this.#timeoutMs) : null;
+    return typeof info.ferretdbVersion === 'string' ? new Claims(this.#claimCollection, this.#collection, this.#timeoutMs) : null;
   }
 
   async #createIndexes(): Promise<void> {

@@ -30,6 +30,11 @@ export function describeMongoError(error: unknown): { code: 'UNAVAILABLE'; reaso
   if (!(error instanceof Error)) return undefined;
   if (UNREACHABLE.has(error.name)) return { code: 'UNAVAILABLE', reason: `the server is unreachable (${error.name})` };
   const { code, codeName } = error as { code?: unknown; codeName?: unknown };
+  // AuthenticationFailed, or Unauthorized (13): a wrong user or password, or a user without access.
+  if (error.name.startsWith('Mongo') && (code === 18 || code === 13)) {
+    const label = typeof codeName === 'string' ? `${codeName} ${code}` : String(code);
+    return { code: 'UNAVAILABLE', reason: `authentication failed: the server refused the credentials (${label})` };
+  }
   if (typeof code === 'number' && error.name.startsWith('Mongo')) {
     const label = typeof codeName === 'string' ? `${codeName} ${code}` : String(code);
     return { code: 'UNAVAILABLE', reason: `the server refused the operation (${error.name} ${label})` };

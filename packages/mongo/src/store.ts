@@ -1,9 +1,10 @@
-import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError } from '@tokens/core';
+import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError, type TokenStoreOptions } from '@tokens/core';
 import { type Db, MongoClient } from 'mongodb';
 import { MongoBackend } from './backend.js';
 import type { TokenDocument } from './document.js';
 
-export interface MongoStoreOptions {
+/** The store options of core (`encryption`, ...) apply too. */
+export interface MongoStoreOptions extends TokenStoreOptions {
   /** Connection string; the store creates, owns and closes its client. */
   url?: string;
   /** Your own client (any database on it via `database`); the store never closes it. */
@@ -16,7 +17,7 @@ export interface MongoStoreOptions {
   namespace?: string;
   /** How long to wait for a server when connecting, for a client the store creates (default 10,000 ms). */
   connectTimeoutMs?: number;
-  /** Bound on each operation, waiting for a server included (default 10,000 ms). */
+  /** Bound on a whole operation, every round trip, retry and wait for a server included (default 10,000 ms); then UNAVAILABLE. */
   operationTimeoutMs?: number;
 }
 
@@ -56,6 +57,8 @@ export function createMongoStore(options: MongoStoreOptions): TokenStore {
       operationTimeoutMs,
       ...(ownedClient ? { ownedClient } : {}),
     }),
+    // The engine bounds the whole operation (every round trip and retry) by operationTimeoutMs.
+    { ...options, operationTimeoutMs },
   );
 }
 

@@ -54,10 +54,19 @@ const UNREACHABLE = new Set([
   'PROTOCOL_CONNECTION_LOST',
 ]);
 
+/** The server refused the login: a wrong user or password, or no access to the database. */
+const ACCESS_DENIED = new Set([1044, 1045, 1698]);
+
 /** Names what failed by its code only: driver messages may quote values (keys, statements). */
 export function describeMysqlError(error: unknown): { code: 'UNAVAILABLE'; reason: string } {
   const code = codeOf(error);
   const errno = errnoOf(error);
+  if (errno !== undefined && ACCESS_DENIED.has(errno)) {
+    return {
+      code: 'UNAVAILABLE',
+      reason: `authentication failed: the server refused the user, password or database (${code ?? 'error'} ${errno})`,
+    };
+  }
   if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') return { code: 'UNAVAILABLE', reason: 'the database did not answer in time' };
   if (code && UNREACHABLE.has(code)) return { code: 'UNAVAILABLE', reason: `the database is unreachable (${code})` };
   if (errno !== undefined) return { code: 'UNAVAILABLE', reason: `the database refused the statement (${code ?? 'error'} ${errno})` };

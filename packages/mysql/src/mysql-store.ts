@@ -1,8 +1,9 @@
-import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError } from '@tokens/core';
+import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError, type TokenStoreOptions } from '@tokens/core';
 import mysql, { type Pool } from 'mysql2/promise';
 import { MysqlBackend } from './mysql-backend.js';
 
-export interface MysqlStoreOptions {
+/** The store options of core (`encryption`, ...) apply too. */
+export interface MysqlStoreOptions extends TokenStoreOptions {
   /** `mysql://user:password@host:3306/database`; or give the connection options below. */
   uri?: string;
   host?: string;
@@ -16,7 +17,7 @@ export interface MysqlStoreOptions {
   namespace?: string;
   /** Time to open a connection (default 5,000 ms); only for a pool the store creates. */
   connectTimeoutMs?: number;
-  /** Bound of each database call, pool wait and retries included (default 10,000 ms); then UNAVAILABLE. */
+  /** Bound on a whole operation, every statement, pool wait and retry included (default 10,000 ms); then UNAVAILABLE. */
   operationTimeoutMs?: number;
   /** Connections of the pool the store creates (default 10). */
   poolSize?: number;
@@ -36,7 +37,11 @@ export function createMysqlStore(options: MysqlStoreOptions = {}): TokenStore {
     throw invalid('give a client (your mysql2/promise pool), a uri, or connection options with a database');
   }
   const pool = options.client ?? createPool(options, connectTimeoutMs, poolSize);
-  return createTokenStore(new MysqlBackend(pool, { namespace, operationTimeoutMs, ownsPool: !options.client }));
+  // The engine bounds the whole operation (every statement and retry) by operationTimeoutMs.
+  return createTokenStore(new MysqlBackend(pool, { namespace, operationTimeoutMs, ownsPool: !options.client }), {
+    ...options,
+    operationTimeoutMs,
+  });
 }
 
 function createPool(options: MysqlStoreOptions, connectTimeoutMs: number, poolSize: number): Pool {

@@ -22,7 +22,9 @@ export function encodeToken(record: StoredToken): string[] {
 
 /** A hash as HGETALL returns it (a flat array from a script, an object from ioredis); `null` if empty. */
 export function decodeToken(raw: readonly string[] | Record<string, string> | null | undefined): StoredToken | null {
-  const hash = Array.isArray(raw) ? pairsToObject(raw) : (raw as Record<string, string> | null | undefined);
+  // Own fields only, in an object without a prototype: ioredis' HGETALL object inherits from
+  // Object.prototype, and a polluted one (`Object.prototype.userSignature = ...`) must not add fields.
+  const hash = Array.isArray(raw) ? pairsToObject(raw) : raw ? (Object.assign(Object.create(null), raw) as Record<string, string>) : raw;
   if (!hash || Object.keys(hash).length === 0) return null;
   const { id, version, expiryTime } = hash;
   if (id === undefined) throw corrupt('a token hash has no id');

@@ -36,9 +36,50 @@ export function createOwnClient(options: ConnectionOptions): Redis | Cluster {
 
 const WAITING = new Set(['connecting', 'connect', 'reconnecting', 'close', 'disconnecting']);
 
+/**
+ * Redis refusing the credentials: WRONGPASS (a wrong password or user), NOAUTH (a password is
+ * required and none was given), or the older `ERR invalid password`. ioredis answers them by
+ * reconnecting forever, so without this a wrong password looks like a timeout.
+ */
+export function authFailureOf(error: unknown): BackendFailure | undefined {
+  const nested = (error as { lastNodeError?: unknown } | null)?.lastNodeError;
+  const { message } = (error ?? {}) as { message?: unknown };
+  const text = typeof message === 'string' ? message : '';
+  const word =
+    /\b(WRONGPASS|NOAUTH|NOPERM)\b/.exec(text)?.[1] ?? (/invalid password|AUTH.*without any password/i.test(text) ? 'ERR' : undefined);
+  if (word) {
+    return new BackendFailure(
+      'UNAVAILABLE',
+      `authentication failed: Redis refused the credentials (${word}); check the username and password`,
+    );
+  }
+  return nested === undefined ? undefined : authFailureOf(nested);
+}
+
+/** The last authentication failure of each client while it is not connected; cleared on `ready`. */
+const authFailures = new WeakMap<Redis | Cluster, BackendFailure>();
+const watched = new WeakSet<Redis | Cluster>();
+
+/** Remembers a client's authentication failures, so every operation reports them at once. */
+export function watch(client: Redis | Cluster): void {
+  if (watched.has(client)) return;
+  watched.add(client);
+  const onError = (error: unknown) => {
+    const failure = authFailureOf(error);
+    if (failure) authFailures.set(client, failure);
+  };
+  client.on('error', onError);
+  // A Cluster reports the errors of its nodes separately.
+  client.on('node error', onError);
+  client.on('ready', () => authFailures.delete(client));
+}
+
 /** Runs one round trip within the operation timeout, waiting (bounded) for a connection first. */
 export async function withinTimeout<T>(client: Redis | Cluster, timeoutMs: number, command: () => Promise<T>): Promise<T> {
   if (client.status === 'end') throw new BackendFailure('UNAVAILABLE', 'the Redis client is closed');
+  watch(client);
+  const refused = authFailures.get(client);
+  if (refused && client.status !== 'ready') throw refused;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new BackendFailure('UNAVAILABLE', `no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
@@ -62,13 +103,21 @@ function connected(client: Redis | Cluster): Promise<void> {
         pending.delete(client);
         client.off('ready', onReady);
         client.off('end', onEnd);
+        client.off('error', onError);
+        client.off('node error', onError);
         if (error) reject(error);
         else resolve();
       };
       const onReady = () => settle();
       const onEnd = () => settle(new BackendFailure('UNAVAILABLE', 'the Redis client is closed'));
+      const onError = (error: unknown) => {
+        const failure = authFailureOf(error);
+        if (failure) settle(failure);
+      };
       client.on('ready', onReady);
       client.on('end', onEnd);
+      client.on('error', onError);
+      client.on('node error', onError);
     });
     // Operations that gave up waiting no longer listen; the rejection is theirs to ignore.
     waiting.catch(() => {});
@@ -98,6 +147,8 @@ export async function closeOwnClient(client: Redis | Cluster, timeoutMs: number)
 export function describeRedisError(error: unknown): { code: 'UNAVAILABLE' | 'CORRUPT'; reason: string } {
   const { name, message, code } = (error ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
   const text = typeof message === 'string' ? message : '';
+  const auth = authFailureOf(error);
+  if (auth) return { code: 'UNAVAILABLE', reason: auth.message };
   if (name === 'ReplyError') {
     const word = /^[A-Z]{2,20}\b/.exec(text)?.[0] ?? 'ERR';
     if (word === 'WRONGTYPE') return { code: 'CORRUPT', reason: 'a key of this namespace holds a value of the wrong type' };

@@ -9,7 +9,7 @@ import {
 } from '@tokens/core';
 import type { Cluster, Redis } from 'ioredis';
 import { decodeToken, encodeToken } from './codec.js';
-import { closeOwnClient, describeRedisError, withinTimeout } from './connection.js';
+import { closeOwnClient, describeRedisError, watch, withinTimeout } from './connection.js';
 import { KeySpace, KINDS } from './keys.js';
 import { defineScripts, type ScriptClient } from './scripts.js';
 
@@ -38,6 +38,8 @@ export class RedisBackend implements TokenBackend {
     this.namespace = options.namespace;
     this.keys = new KeySpace(options.namespace);
     this.#client = defineScripts(client);
+    // From the first connection attempt on: a wrong password is then reported by the first operation.
+    watch(client);
     this.#owned = options.owned;
     this.#timeoutMs = options.operationTimeoutMs;
     this.#batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;

@@ -1,9 +1,10 @@
-import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError } from '@tokens/core';
+import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError, type TokenStoreOptions } from '@tokens/core';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { createOwnClient } from './connection.js';
 import { RedisBackend } from './redis-backend.js';
 
-export interface RedisStoreOptions {
+/** The store options of core (`encryption`, ...) apply too. */
+export interface RedisStoreOptions extends TokenStoreOptions {
   /** `redis://[:password@]host[:port][/db]` or `rediss://...` for TLS. */
   url?: string;
   /** ioredis options (host, port, password, db, tls, ...), alone or on top of `url`. */
@@ -16,7 +17,10 @@ export interface RedisStoreOptions {
   namespace?: string;
   /** Time to establish a connection (default 5,000 ms; for clients the store creates). */
   connectTimeoutMs?: number;
-  /** Time one round trip may take, including waiting for a connection, before UNAVAILABLE (default 5,000 ms). */
+  /**
+   * Bound on a whole operation, every round trip, retry and wait for a connection included, then
+   * UNAVAILABLE (default 5,000 ms); each round trip is bounded by it too.
+   */
   operationTimeoutMs?: number;
 }
 
@@ -33,7 +37,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): TokenStore {
   const client = options.client ?? createOwnClient({ ...options, connectTimeoutMs, operationTimeoutMs });
   // An owned client's errors surface through the operations; without a listener ioredis would also print them.
   if (owned) client.on('error', () => {});
-  return createTokenStore(new RedisBackend(client, { namespace, owned, operationTimeoutMs }));
+  // The engine bounds the whole operation (every round trip and retry) by operationTimeoutMs.
+  return createTokenStore(new RedisBackend(client, { namespace, owned, operationTimeoutMs }), { ...options, operationTimeoutMs });
 }
 
 function checkTimeout(value: unknown, name: string): number {

@@ -1,6 +1,7 @@
 import type { InsertResult, LookupKey, StoredToken, TokenBackend, UpdateResult } from '@tokens/core';
 import { checkNamespace, hashKey, type LookupKind, uniqueKeysOf } from '@tokens/core';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { SqliteDatabase } from './database.js';
 import { describeSqliteError, isUniqueViolation } from './errors.js';
 import { ensureSchema, KINDS } from './schema.js';
 import { prepareStatements, recordParams, type Statements, toRecord, updateParams } from './statements.js';
@@ -25,12 +26,14 @@ export class SqliteBackend implements TokenBackend {
   readonly #closeDatabase: boolean;
 
   /** Creates or migrates the namespace's table; throws if the database cannot be used. */
-  constructor(database: BetterSqlite3.Database, options: SqliteBackendOptions = {}) {
+  constructor(database: SqliteDatabase, options: SqliteBackendOptions = {}) {
     this.namespace = checkNamespace(options.namespace, 'sqlite');
-    this.#db = database;
+    // The driver's own type inside; see database.ts for why the public type is structural.
+    const db = database as unknown as BetterSqlite3.Database;
+    this.#db = db;
     this.#closeDatabase = options.closeDatabase ?? false;
-    ensureSchema(database, this.namespace);
-    this.#statements = prepareStatements(database, this.namespace);
+    ensureSchema(db, this.namespace);
+    this.#statements = prepareStatements(db, this.namespace);
   }
 
   getById(id: string): StoredToken | null {

@@ -1,16 +1,18 @@
-import { createTokenStore, type TokenStore, TokenStoreError } from '@tokens/core';
-import Database from 'better-sqlite3';
+import { createTokenStore, type TokenStore, TokenStoreError, type TokenStoreOptions } from '@tokens/core';
+import type { SqliteDatabase } from './database.js';
 import { describeSqliteError } from './errors.js';
+import { openDatabase } from './open.js';
 import { SqliteBackend } from './sqlite-backend.js';
 
-export interface SqliteStoreOptions {
+/** The store options of core (`encryption`, ...) apply too. */
+export interface SqliteStoreOptions extends TokenStoreOptions {
   /** A database file (created if missing) or `':memory:'`. Give this or `client`. */
   path?: string;
   /**
    * Your own better-sqlite3 Database instead of `path`: the store never closes it and leaves its
    * pragmas (journal mode, synchronous, busy timeout) as you set them.
    */
-  client?: Database.Database;
+  client?: SqliteDatabase;
   /** Name of the table holding this store's tokens (default `tokens`). */
   namespace?: string;
   /** `true`: `synchronous = FULL`, commits survive a power loss. Default `NORMAL`: they survive a process crash. */
@@ -37,33 +39,16 @@ export function createSqliteStore(options: SqliteStoreOptions): TokenStore {
   if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) invalid('busyTimeoutMs must be a non-negative integer');
   if (options.fsync !== undefined && typeof options.fsync !== 'boolean') invalid('fsync must be a boolean');
 
-  let db: Database.Database | undefined;
+  let db: SqliteDatabase | undefined;
   try {
-    if (client) return createTokenStore(new SqliteBackend(client, { namespace: options.namespace }));
+    if (client) return createTokenStore(new SqliteBackend(client, { namespace: options.namespace }), options);
     db = openDatabase(path as string, busyTimeoutMs, options.fsync ?? false);
-    return createTokenStore(new SqliteBackend(db, { namespace: options.namespace, closeDatabase: true }));
+    return createTokenStore(new SqliteBackend(db, { namespace: options.namespace, closeDatabase: true }), options);
   } catch (error) {
     if (db?.open) db.close();
     if (error instanceof TokenStoreError) throw error;
     const described = describeSqliteError(error) ?? { code: 'UNAVAILABLE', reason: 'cannot open the database' };
     throw new TokenStoreError({ code: described.code, backend: 'sqlite', operation: 'create', reason: described.reason, cause: error });
-  }
-}
-
-/** Opens the file with this package's settings; exported for tests, not from the package. */
-export function openDatabase(path: string, busyTimeoutMs: number, fsync: boolean): Database.Database {
-  const db = new Database(path, { timeout: busyTimeoutMs });
-  try {
-    // WAL: readers never block the writer, and a commit is one append to the log.
-    db.pragma('journal_mode = WAL');
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    // In WAL mode, NORMAL syncs only at checkpoints: a power loss may drop the last commits but
-    // never corrupts the file; FULL syncs the log at every commit.
-    db.pragma(`synchronous = ${fsync ? 'FULL' : 'NORMAL'}`);
-    return db;
-  } catch (error) {
-    db.close();
-    throw error;
   }
 }
 

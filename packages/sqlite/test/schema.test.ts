@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { isTokenStoreError, type TokenStoreErrorCode } from '@tokens/core';
 import { describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../src/index.js';
+import { openDatabase } from '../src/open.js';
 import { KINDS, META_TABLE, SCHEMA_VERSION } from '../src/schema.js';
-import { openDatabase } from '../src/sqlite-store.js';
 import { recordParams, statementSql } from '../src/statements.js';
 import { Database, rawRows, tempDir } from './helpers.js';
 

@@ -2,6 +2,26 @@ export { expectUnavailableWhileDown, untilAnswers } from './faults.js';
 export { startFerretDb } from './ferretdb.js';
 export { startMariaDb } from './mariadb.js';
 export { startMoto } from './moto.js';
+export { startPostgres } from './postgres.js';
 export { startRedis } from './redis.js';
 export { startRedisCluster } from './redis-cluster.js';
-export type { AwsClientConfig, MariaDbServer, MongoServer, MotoServer, RedisClusterServer, RedisServer, ServerHandle } from './types.js';
+export { describeRefreshConformance, type RefreshHarnessTarget } from './refresh-harness.js';
+export { type SlowProxy, startSlowProxy } from './slow-proxy.js';
+export type {
+  TokenEndpoint,
+  TokenEndpointFault,
+  TokenEndpointFlavor,
+  TokenEndpointOptions,
+  TokenEndpointRequest,
+} from './token-endpoint.js';
+export { startTokenEndpoint } from './token-endpoint.js';
+export type {
+  AwsClientConfig,
+  MariaDbServer,
+  MongoServer,
+  MotoServer,
+  PostgresServer,
+  RedisClusterServer,
+  RedisServer,
+  ServerHandle,
+} from './types.js';

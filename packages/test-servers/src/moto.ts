@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDirs, findBinary, missingServer } from './binaries.js';
 import { HOST } from './net.js';
@@ -15,8 +16,37 @@ async function answersHttp(endpoint: string): Promise<boolean> {
   return response.status < 500;
 }
 
-/** moto keeps everything in memory: secrets do not survive stop()/start(). */
-export async function startMoto(): Promise<MotoServer | null> {
+/**
+ * moto_server's app behind one lock: moto applies a DynamoDB transaction item by item and rolls
+ * back by restoring a copy of the whole table, so on its threaded server concurrent transactions
+ * see and undo each other's writes. One request at a time gives the isolation DynamoDB has.
+ */
+const SERIALIZED_SERVER = `
+import os, sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+os.environ.setdefault("MOTO_PORT", sys.argv[2])
+app = DomainDispatcherApplication(create_backend_app)
+lock = threading.Lock()
+def serialized(environ, start_response):
+    with lock:
+        return list(app(environ, start_response))
+run_simple(sys.argv[1], int(sys.argv[2]), serialized, threaded=True)
+`;
+
+export interface MotoOptions {
+  /** Handle one request at a time (needed for DynamoDB transactions to be isolated; see above). */
+  serializeRequests?: boolean;
+}
+
+/** The interpreter of the moto_server script (its virtualenv's python). */
+function pythonOf(script: string): string {
+  const shebang = readFileSync(script, 'utf8').split('\n', 1)[0] ?? '';
+  return shebang.startsWith('#!') ? shebang.slice(2).trim().split(/\s+/)[0]! : 'python3';
+}
+
+/** moto keeps everything in memory: secrets and tables do not survive stop()/start(). */
+export async function startMoto(options: MotoOptions = {}): Promise<MotoServer | null> {
   if (process.env.TOKENS_TEST_AWS === '1') {
     const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || REGION;
     const host = `secretsmanager.${region}.amazonaws.com`;
@@ -49,7 +79,10 @@ export async function startMoto(): Promise<MotoServer | null> {
   const handle = await launchInDir(
     'moto',
     dir,
-    (port) => new ServerProcess(binary, ['-H', HOST, '-p', String(port)], join(dir, 'server.log')),
+    (port) =>
+      options.serializeRequests
+        ? new ServerProcess(pythonOf(binary), ['-c', SERIALIZED_SERVER, HOST, String(port)], join(dir, 'server.log'))
+        : new ServerProcess(binary, ['-H', HOST, '-p', String(port)], join(dir, 'server.log')),
     ready,
   );
   const endpoint = `http://${HOST}:${handle.port}`;

@@ -17,6 +17,14 @@ export interface MariaDbServer extends ServerHandle {
   database: string;
 }
 
+export interface PostgresServer extends ServerHandle {
+  /** `postgres://user:password@host:port/database` */
+  url: string;
+  user: string;
+  password: string;
+  database: string;
+}
+
 export interface RedisServer extends ServerHandle {
   url: string;
 }

@@ -1,7 +1,8 @@
 import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { missingServer } from '../src/binaries.js';
-import { startFerretDb, startMariaDb, startMoto, startRedis, startRedisCluster } from '../src/index.js';
+import { startFerretDb, startMariaDb, startMoto, startPostgres, startRedis, startRedisCluster } from '../src/index.js';
 import { redisCommand } from '../src/net.js';
 
 describe('MariaDB', () => {
@@ -28,6 +29,37 @@ describe('MariaDB', () => {
       const again = await open();
       const [rows] = await again.query('SELECT v FROM t');
       again.destroy();
+      expect(rows).toEqual([{ v: 42 }]);
+    } finally {
+      await server.dispose();
+      await server.dispose();
+    }
+  });
+});
+
+describe('PostgreSQL', () => {
+  it('serves the app user over TCP with its password and keeps its data across stop/start', async () => {
+    const server = await startPostgres();
+    if (!server) return;
+    try {
+      const open = async (password = server.password) => {
+        const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password, database: server.database });
+        client.on('error', () => {});
+        await client.connect();
+        return client;
+      };
+      const client = await open();
+      await client.query('CREATE TABLE t (v INT)');
+      await client.query('INSERT INTO t VALUES (42)');
+      await client.end();
+      await expect(open('wrong')).rejects.toThrow();
+      if (server.external) return;
+      await server.stop();
+      await expect(open()).rejects.toThrow();
+      await server.start();
+      const again = await open();
+      const { rows } = await again.query('SELECT v FROM t');
+      await again.end();
       expect(rows).toEqual([{ v: 42 }]);
     } finally {
       await server.dispose();

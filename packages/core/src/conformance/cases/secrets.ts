@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import type { TokenStoreError } from '../../errors.js';
 import { SECRET_FIELDS } from '../../token.js';
 import { assert, expectStoreError, sampleToken, unique } from '../assertions.js';
+import { assertNoSecretsInError } from '../leaks.js';
 import type { CaseDefinition } from '../types.js';
 
 function assertNoSecret(text: string, secrets: string[], where: string): void {
@@ -11,7 +12,7 @@ function assertNoSecret(text: string, secrets: string[], where: string): void {
 export const secretCases: Record<string, CaseDefinition> = {
   'errors/no-secrets-in-errors': {
     title: 'errors name the backend and operation and reveal no secret',
-    rule: 'TokenStoreError messages read "@tokens/<backend>: <operation>: <why>" and never contain a token or secret, nor does their inspection.',
+    rule: 'TokenStoreError messages read "@tokens/<backend>: <operation>: <why>" and never contain a token or secret, nor does their inspection at any depth, nor JSON.stringify of the error or of any cause in its chain.',
     async run({ store }) {
       const token = sampleToken({ grantToken: unique('gt') });
       const saved = await store.saveToken(token);
@@ -32,10 +33,12 @@ export const secretCases: Record<string, CaseDefinition> = {
         assert.ok(storeError.message.includes(`: ${storeError.operation}: `), 'message names the operation');
         assertNoSecret(`${storeError.message}\n${storeError.stack ?? ''}`, secrets, 'an error message');
         assertNoSecret(inspect(storeError, { depth: 8 }), secrets, 'an inspected error');
+        assertNoSecretsInError(storeError, secrets, storeError.message);
       }
       await store.close();
       const closed = await expectStoreError(store.saveToken(token), 'CLOSED', 'closed store');
       assertNoSecret(inspect(closed, { depth: 8 }), secrets, 'a CLOSED error');
+      assertNoSecretsInError(closed, secrets, 'a CLOSED error');
     },
   },
   'errors/no-secrets-in-inspect': {

@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { isTokenStoreError } from '@tokens/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createDynamoDbStore } from '../src/index.js';
+import { deleteNamespaces, freshNamespace, rawItems, rawTokens, TABLE, useServer } from './servers.js';
+
+const test = await useServer();
+const used: string[] = [];
+const CHILD = join(import.meta.dirname, 'race-child.mjs');
+const WORKERS = 4;
+const USERS = 50;
+const SAVES = 200;
+
+describe.skipIf(!test)('dynamodb: several processes and instances racing', () => {
+  afterAll(() => deleteNamespaces(test!.raw, used));
+  const open = (namespace: string) => createDynamoDbStore({ ...test!.config, table: TABLE, namespace, operationTimeoutMs: 30_000 });
+
+  it('4 processes saving 200 times each over 50 shared users: 50 records, every save counted in the versions', async () => {
+    const namespace = freshNamespace('race', used);
+    // The table exists before the children start, so they race on tokens, not on CreateTable.
+    await using warm = open(namespace);
+    await warm.findTokenById('warm-up');
+    const children = Array.from({ length: WORKERS }, (_, worker) => {
+      const args = [CHILD, JSON.stringify(test!.config), TABLE, namespace, String(worker), String(USERS), String(SAVES)];
+      const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+      });
+      const exited = once(child, 'close');
+      const ready = (async () => {
+        while (!output.startsWith('ready\n')) await once(child.stdout, 'data');
+      })();
+      return { child, ready, exited, output: () => output };
+    });
+    await Promise.all(children.map((worker) => worker.ready));
+    for (const { child } of children) child.stdin.end('go\n');
+    await Promise.all(children.map((worker) => worker.exited));
+
+    const expected = new Map<string, number>();
+    for (const worker of children) {
+      expect(worker.child.exitCode, 'worker exit code').toBe(0);
+      const counts = JSON.parse(worker.output().split('\n')[1]!) as Record<string, number>;
+      for (const [user, count] of Object.entries(counts)) expected.set(user, (expected.get(user) ?? 0) + count);
+    }
+    expect(expected.size).toBe(USERS);
+    expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);
+
+    await using store = open(namespace);
+    const tokens = await store.getTokens();
+    expect(tokens).toHaveLength(USERS);
+    expect(new Set(tokens.map((token) => token.userSignature)).size).toBe(USERS);
+    // Version = number of saves that changed it (every save sets a new access token).
+    for (const token of tokens) expect(token.version, `saves of ${token.userSignature}`).toBe(expected.get(token.userSignature!));
+    // And exactly one user and one access key item per token, each pointing at it.
+    expect(await rawTokens(test!.raw, namespace)).toHaveLength(USERS);
+    const keyItems = (await rawItems(test!.raw, namespace)).filter((item) => item.sk?.S?.startsWith('k#'));
+    expect(keyItems).toHaveLength(USERS * 2);
+    const ids = new Set(tokens.map((token) => token.id));
+    for (const item of keyItems) expect(ids.has(item.id?.S ?? '')).toBe(true);
+  }, 240_000);
+
+  it('racing updates from two instances lose no acknowledged save: the versions count every one', async () => {
+    const namespace = freshNamespace('race', used);
+    await using a = open(namespace);
+    await using b = open(namespace);
+    const user = 'racer@example.com';
+    await a.saveToken({ userSignature: user, refreshToken: 'r0' });
+    const rounds = 15;
+    const saves = [];
+    for (let index = 0; index < rounds; index++) {
+      saves.push(a.saveToken({ userSignature: user, accessToken: `a${index}` }));
+      saves.push(b.saveToken({ userSignature: user, expiryTime: index + 1 }));
+    }
+    const versions = (await Promise.all(saves)).map((token) => token.version).sort((x, y) => x - y);
+    expect(versions).toEqual(Array.from({ length: rounds * 2 }, (_, index) => index + 2));
+    const stored = await b.findToken({ userSignature: user });
+    expect(stored?.version).toBe(rounds * 2 + 1);
+    expect(stored?.refreshToken).toBe('r0');
+    // Only the last access token keeps a key item.
+    const keyItems = (await rawItems(test!.raw, namespace)).filter((item) => item.sk?.S?.startsWith('k#access#'));
+    expect(keyItems).toHaveLength(1);
+    expect((await a.findToken({ accessToken: stored!.accessToken! }))?.id).toBe(stored?.id);
+  }, 120_000);
+
+  it('two instances claiming one access token for different users: one wins, the other gets CONFLICT', async () => {
+    const namespace = freshNamespace('race', used);
+    await using a = open(namespace);
+    await using b = open(namespace);
+    const results = await Promise.allSettled([
+      a.saveToken({ userSignature: 'x', accessToken: 'shared-at' }),
+      b.saveToken({ userSignature: 'y', accessToken: 'shared-at' }),
+    ]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    expect(isTokenStoreError(rejected.reason, 'CONFLICT')).toBe(true);
+    expect(await rawTokens(test!.raw, namespace)).toHaveLength(1);
+  });
+});

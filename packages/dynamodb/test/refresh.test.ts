@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { describeRefreshConformance } from '@tokens/test-servers';
+import { describe, it } from 'vitest';
+import { createDynamoDbStore } from '../src/index.js';
+import { deleteNamespaces, TABLE, useServer } from './servers.js';
+
+const test = await useServer();
+
+if (test) {
+  const { config, raw } = test;
+  const options = (namespace: string) => ({ ...config, table: TABLE, namespace, operationTimeoutMs: 20_000 });
+  describeRefreshConformance({
+    name: 'dynamodb',
+    open: (namespace) => createDynamoDbStore(options(namespace)),
+    processes: { module: fileURLToPath(new URL('./fixtures/refresh-store.mjs', import.meta.url)), options },
+    cleanup: (namespaces) => deleteNamespaces(raw, namespaces),
+  });
+} else {
+  describe.skip('dynamodb refresh: moto not installed (bash scripts/install-test-servers.sh)', () => {
+    it('needs moto', () => {});
+  });
+}

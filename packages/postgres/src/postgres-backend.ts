@@ -1,0 +1,162 @@
+import { inspect } from 'node:util';
+import type { InsertResult, LookupKey, StoredToken, TokenBackend, UpdateResult } from '@tokens/core';
+import { hashKey, LOOKUP_FIELD } from '@tokens/core';
+import { describePostgresError, sqlStateOf, toBackendFailure, UNDEFINED_TABLE, UNIQUE_VIOLATION } from './errors.js';
+import { type Connections, type Deadline, Executor } from './executor.js';
+import { fromRow, writeValues } from './rows.js';
+import { setUpSchema } from './setup.js';
+import { type Statements, statementsFor } from './statements.js';
+
+export interface PostgresBackendOptions {
+  /** The PostgreSQL schema holding the tables. */
+  schema: string;
+  namespace: string;
+  operationTimeoutMs: number;
+  /** Whether close() ends the pool: only for a pool the store created. */
+  ownsPool: boolean;
+}
+
+/**
+ * Every call is one autocommit prepared statement: the unique indexes make insert and update
+ * atomic without transactions, and a lookup is one round trip.
+ */
+export class PostgresBackend implements TokenBackend {
+  readonly backend = 'postgres';
+  readonly namespace: string;
+  readonly schema: string;
+  readonly #connections: Connections;
+  readonly #ownsPool: boolean;
+  readonly #executor: Executor;
+  readonly #statements: Statements;
+  #schemaReady: Promise<void> | undefined;
+  #schemaSetUp = false;
+
+  constructor(connections: Connections, options: PostgresBackendOptions) {
+    this.namespace = options.namespace;
+    this.schema = options.schema;
+    this.#connections = connections;
+    this.#ownsPool = options.ownsPool;
+    this.#executor = new Executor(connections, options.operationTimeoutMs);
+    this.#statements = statementsFor(options.schema, options.namespace);
+  }
+
+  getById(id: string): Promise<StoredToken | null> {
+    return this.#run(async (deadline) => {
+      const { rows } = await this.#executor.execute(deadline, this.#statements.getById, [Buffer.from(id, 'utf8')], true);
+      return rows[0] ? fromRow(rows[0]) : null;
+    });
+  }
+
+  findByKey(key: LookupKey): Promise<StoredToken | null> {
+    return this.#run(async (deadline) => {
+      const { rows } = await this.#executor.execute(deadline, this.#statements.findByKey[key.kind], [hashKey(key.value)], true);
+      const record = rows[0] ? fromRow(rows[0]) : null;
+      // The hash narrowed it down; the value itself decides (no trust in the absence of collisions).
+      return record && record[LOOKUP_FIELD[key.kind]] === key.value ? record : null;
+    });
+  }
+
+  insert(record: StoredToken): Promise<InsertResult> {
+    return this.#run(async (deadline) => {
+      const result = await this.#executor.execute(deadline, this.#statements.insert, writeValues(record), false);
+      return result.rowCount === 1 ? 'inserted' : 'duplicate';
+    });
+  }
+
+  update(record: StoredToken, expectedVersion: number): Promise<UpdateResult> {
+    return this.#run(async (deadline) => {
+      const [, ...values] = writeValues(record);
+      try {
+        const result = await this.#executor.execute(
+          deadline,
+          this.#statements.update,
+          [...values, Buffer.from(record.id, 'utf8'), expectedVersion],
+          false,
+        );
+        return result.rowCount === 1 ? 'updated' : 'stale';
+      } catch (error) {
+        if (sqlStateOf(error) === UNIQUE_VIOLATION) return 'duplicate';
+        throw error;
+      }
+    });
+  }
+
+  delete(id: string): Promise<void> {
+    return this.#run(async (deadline) => {
+      await this.#executor.execute(deadline, this.#statements.delete, [Buffer.from(id, 'utf8')], true);
+    });
+  }
+
+  list(): Promise<StoredToken[]> {
+    return this.#run(async (deadline) => {
+      const { rows } = await this.#executor.execute(deadline, this.#statements.list, [], true);
+      return rows.map(fromRow);
+    });
+  }
+
+  clear(): Promise<void> {
+    return this.#run(async (deadline) => {
+      await this.#executor.execute(deadline, this.#statements.clear, [], true);
+    });
+  }
+
+  async close(): Promise<void> {
+    const connections = this.#connections;
+    if (!this.#ownsPool || connections.kind !== 'pool') return;
+    // end() says goodbye on each connection; a hung server must not hang close().
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#executor.operationTimeoutMs);
+    });
+    try {
+      await Promise.race([connections.pool.end().catch(() => {}), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  describeError(error: unknown): { code: 'UNAVAILABLE'; reason: string } {
+    return describePostgresError(error);
+  }
+
+  [inspect.custom](): string {
+    return `PostgresBackend { schema: '${this.schema}', namespace: '${this.namespace}' }`;
+  }
+
+  /**
+   * Runs a call under one deadline, setting up the tables first; a table dropped meanwhile is
+   * recreated. Driver errors leave as BackendFailures whose cause is a sanitised copy.
+   */
+  #run<T>(work: (deadline: Deadline) => Promise<T>): Promise<T> {
+    return this.#executor.within(async (deadline) => {
+      try {
+        // Once set up, no extra await on the hot path.
+        if (!this.#schemaSetUp) await this.#ensureSchema(deadline);
+        return await work(deadline);
+      } catch (error) {
+        if (sqlStateOf(error) !== UNDEFINED_TABLE) throw toBackendFailure(error);
+        this.#schemaSetUp = false;
+        this.#schemaReady = undefined;
+        try {
+          await this.#ensureSchema(deadline);
+          return await work(deadline);
+        } catch (again) {
+          throw toBackendFailure(again);
+        }
+      }
+    });
+  }
+
+  #ensureSchema(deadline: Deadline): Promise<void> {
+    this.#schemaReady ??= setUpSchema(this.#executor, this.schema, this.namespace, deadline).then(
+      () => {
+        this.#schemaSetUp = true;
+      },
+      (error: unknown) => {
+        this.#schemaReady = undefined;
+        throw error;
+      },
+    );
+    return this.#schemaReady;
+  }
+}

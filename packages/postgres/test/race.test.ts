@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { isTokenStoreError } from '@tokens/core';
+import { startPostgres } from '@tokens/test-servers';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropTables, freshNamespace, openStore, rawRows } from './helpers.js';
+
+const server = await startPostgres();
+afterAll(() => server?.dispose());
+
+const CHILD = join(import.meta.dirname, 'race-child.mjs');
+const WORKERS = 4;
+const USERS = 50;
+const SAVES = 200;
+
+describe.skipIf(!server)('postgres: instances racing', () => {
+  if (!server) return;
+  const tables: string[] = [];
+  afterAll(() => dropTables(server, tables));
+  const table = () => {
+    const namespace = freshNamespace();
+    tables.push(namespace);
+    return namespace;
+  };
+  const twoStores = () => {
+    const namespace = table();
+    return [openStore(server, { namespace }), openStore(server, { namespace })] as const;
+  };
+
+  it('4 processes × 200 racing saves over 50 users: exactly 50 records, every save counted in the versions', async () => {
+    const namespace = table();
+    const children = Array.from({ length: WORKERS }, (_, worker) => {
+      const child = spawn(process.execPath, [CHILD, server.url, namespace, String(worker), String(USERS), String(SAVES)], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+      });
+      const exited = once(child, 'close');
+      const ready = (async () => {
+        while (!output.startsWith('ready\n')) await once(child.stdout, 'data');
+      })();
+      return { child, ready, exited, output: () => output };
+    });
+    await Promise.all(children.map((worker) => worker.ready));
+    for (const { child } of children) child.stdin.end('go\n');
+    await Promise.all(children.map((worker) => worker.exited));
+
+    const expected = new Map<string, number>();
+    for (const worker of children) {
+      expect(worker.child.exitCode, 'worker exit code').toBe(0);
+      const counts = JSON.parse(worker.output().split('\n')[1]!) as Record<string, number>;
+      for (const [user, count] of Object.entries(counts)) expected.set(user, (expected.get(user) ?? 0) + count);
+    }
+    expect(expected.size).toBe(USERS);
+    expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);
+
+    const rows = await rawRows(server, namespace);
+    expect(rows).toHaveLength(USERS);
+    await using store = openStore(server, { namespace });
+    const tokens = await store.getTokens();
+    expect(new Set(tokens.map((token) => token.userSignature)).size).toBe(USERS);
+    // Each save that changed the token is one version; every save here changes the access token.
+    for (const token of tokens) expect(token.version, `saves of ${token.userSignature}`).toBe(expected.get(token.userSignature!));
+  });
+
+  it('racing first saves of the same users end as one record per user', async () => {
+    const [a, b] = twoStores();
+    const users = Array.from({ length: 20 }, (_, index) => `user${index}@example.com`);
+    await Promise.all(
+      users.flatMap((user) => [
+        a.saveToken({ userSignature: user, accessToken: `${user}/a` }),
+        b.saveToken({ userSignature: user, accessToken: `${user}/b` }),
+      ]),
+    );
+    const rows = await rawRows(server, a.namespace);
+    expect(rows).toHaveLength(users.length);
+    for (const row of rows) expect(row.version).toBe(2);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('racing updates lose no acknowledged save: the version counts every one', async () => {
+    const [a, b] = twoStores();
+    const user = 'racer@example.com';
+    await a.saveToken({ userSignature: user, refreshToken: 'r0' });
+    const rounds = 15;
+    const saves = [];
+    for (let index = 0; index < rounds; index++) {
+      saves.push(a.saveToken({ userSignature: user, accessToken: `a${index}` }));
+      saves.push(b.saveToken({ userSignature: user, expiryTime: index }));
+    }
+    const results = await Promise.all(saves);
+    const versions = results.map((token) => token.version).sort((x, y) => x - y);
+    expect(versions).toEqual(Array.from({ length: rounds * 2 }, (_, index) => index + 2));
+    const stored = await b.findToken({ userSignature: user });
+    expect(stored?.version).toBe(rounds * 2 + 1);
+    expect(stored?.refreshToken).toBe('r0');
+    expect(await rawRows(server, a.namespace)).toHaveLength(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('racing compare-and-sets from one version: exactly one wins, the others are CONFLICT', async () => {
+    const [a, b] = twoStores();
+    const first = await a.saveToken({ userSignature: 'cas', accessToken: 'one' });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, index) =>
+        (index % 2 ? a : b).saveToken({ userSignature: 'cas', accessToken: `t${index}`, version: first.version }),
+      ),
+    );
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    for (const result of results) if (result.status === 'rejected') expect(isTokenStoreError(result.reason, 'CONFLICT')).toBe(true);
+    await Promise.all([a.close(), b.close()]);
+  });
+});

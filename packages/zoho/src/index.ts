@@ -1,0 +1,13 @@
+export type { ZohoSdkTokenStore } from './bridge.js';
+export type { ZohoSdkV2TokenStore } from './bridge-v2.js';
+export { SDK_ERROR_PREFIX } from './errors.js';
+export type { FreshnessOptions } from './freshness.js';
+export { SDK_REFRESH_THRESHOLD_MS } from './freshness.js';
+export type { ZohoCsvImportOptions } from './import/csv.js';
+export { importZohoFileStore, parseZohoCsv } from './import/csv.js';
+export type { ZohoDbImportOptions } from './import/db.js';
+export { importZohoDbStore } from './import/db.js';
+export type { ImportIssue, ImportReport } from './import/report.js';
+export type { ZohoSdk } from './sdk/types.js';
+export type { ZohoStoreOptions } from './zoho-store.js';
+export { zohoStore } from './zoho-store.js';

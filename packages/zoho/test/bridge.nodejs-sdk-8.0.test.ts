@@ -1,0 +1,3 @@
+import { describeBridge } from './bridge-scenarios.js';
+
+describeBridge('nodejs-sdk-8.0');

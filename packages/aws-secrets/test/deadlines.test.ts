@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { isTokenStoreError, type OAuthToken } from '@tokens/core';
-import { type SlowProxy, startSlowProxy } from '@tokens/test-servers';
-import { afterAll, describe, expect, it } from 'vitest';
+import { expectUnavailableWithinBound, type SlowProxy, startSlowProxy } from '@tokens/test-servers';
+import { afterAll, describe, it } from 'vitest';
 import { createAwsSecretsStore } from '../src/index.js';
 import { deleteNamespaces, useServer } from './servers.js';
 
@@ -16,22 +15,6 @@ const DELAY_MS = 1_100;
 const MARGIN_MS = 1_000;
 
 const hex = () => randomBytes(8).toString('hex');
-const token = (overrides: OAuthToken = {}): OAuthToken => ({
-  userSignature: `user-${hex()}`,
-  refreshToken: `rt-${hex()}`,
-  accessToken: `at-${hex()}`,
-  ...overrides,
-});
-
-async function failure(operation: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  try {
-    await operation;
-  } catch (error) {
-    return { error, ms: performance.now() - started };
-  }
-  throw new Error(`expected the operation to fail (it succeeded after ${Math.round(performance.now() - started)} ms)`);
-}
 
 describe.skipIf(!test || test.server.external)('aws-secrets: operationTimeoutMs bounds the whole operation', () => {
   if (!test) return;
@@ -53,16 +36,11 @@ describe.skipIf(!test || test.server.external)('aws-secrets: operationTimeoutMs 
       namespace,
       operationTimeoutMs: TIMEOUT_MS,
     });
-    const saved = await store.saveToken(token());
-    proxy.delayMs = DELAY_MS;
-
-    const insert = await failure(store.saveToken(token({ id: `id-${hex()}` })));
-    expect(isTokenStoreError(insert.error, 'UNAVAILABLE'), String(insert.error)).toBe(true);
-    expect(insert.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-
-    const update = await failure(store.saveToken({ userSignature: saved.userSignature, accessToken: `at-${hex()}` }));
-    expect(isTokenStoreError(update.error, 'UNAVAILABLE'), String(update.error)).toBe(true);
-    expect(update.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-    proxy.delayMs = 0;
+    await expectUnavailableWithinBound(store, proxy, {
+      timeoutMs: TIMEOUT_MS,
+      delayMs: DELAY_MS,
+      marginMs: MARGIN_MS,
+      warmUp: 'insert',
+    });
   });
 });

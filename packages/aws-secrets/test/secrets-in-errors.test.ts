@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isTokenStoreError, type OAuthToken, SECRET_FIELDS } from '@tokens/core';
-import { assertNoSecretsInError } from '@tokens/core/conformance';
+import { expectRefusalWithoutSecrets, secretsOf, secretToken as token } from '@tokens/test-servers';
 import { describe, expect, it } from 'vitest';
 import { createAwsSecretsStore } from '../src/index.js';
 
@@ -12,24 +11,6 @@ import { createAwsSecretsStore } from '../src/index.js';
 
 const hex = () => randomBytes(8).toString('hex');
 const freshNamespace = () => `sie_${hex()}`;
-const token = (): OAuthToken => ({
-  userSignature: `user-${hex()}`,
-  clientId: 'cid',
-  clientSecret: `cs-${hex()}`,
-  grantToken: `gt-${hex()}`,
-  refreshToken: `rt-${hex()}`,
-  accessToken: `at-${hex()}`,
-});
-const secretsOf = (value: OAuthToken) => SECRET_FIELDS.map((field) => value[field]).filter((item): item is string => Boolean(item));
-
-async function refusal(operation: Promise<unknown>): Promise<unknown> {
-  try {
-    await operation;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the operation to fail');
-}
 
 /**
  * A Secrets Manager endpoint that knows no secret, accepts the key-index claims and refuses to
@@ -82,9 +63,11 @@ describe('aws-secrets: no secret in errors provoked from real endpoints', () => 
         operationTimeoutMs: 5_000,
       });
       const refused = token();
-      const error = await refusal(store.saveToken(refused));
-      expect(isTokenStoreError(error, 'UNAVAILABLE'), String(error)).toBe(true);
-      assertNoSecretsInError(error, [credentials.secretAccessKey, ...secretsOf(refused)], 'a refused call');
+      const error = await expectRefusalWithoutSecrets(store.saveToken(refused), {
+        code: 'UNAVAILABLE',
+        secrets: [credentials.secretAccessKey, ...secretsOf(refused)],
+        what: 'a refused call',
+      });
       expect((error as Error).cause).toMatchObject({ name: 'ValidationException', httpStatusCode: 400 });
     } finally {
       await echo.close();
@@ -101,8 +84,10 @@ describe('aws-secrets: no secret in errors provoked from real endpoints', () => 
       operationTimeoutMs: 3_000,
     });
     const refused = token();
-    const error = await refusal(store.saveToken(refused));
-    expect(isTokenStoreError(error, 'UNAVAILABLE'), String(error)).toBe(true);
-    assertNoSecretsInError(error, [credentials.secretAccessKey, ...secretsOf(refused)], 'an unreachable endpoint');
+    await expectRefusalWithoutSecrets(store.saveToken(refused), {
+      code: 'UNAVAILABLE',
+      secrets: [credentials.secretAccessKey, ...secretsOf(refused)],
+      what: 'an unreachable endpoint',
+    });
   });
 });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isTokenStoreError, type OAuthToken, SECRET_FIELDS } from '@tokens/core';
-import { assertNoSecretsInError } from '@tokens/core/conformance';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { OAuthToken } from '@tokens/core';
+import { expectRefusalWithoutSecrets, secretsOf } from '@tokens/test-servers';
+import { afterAll, describe, it } from 'vitest';
 import { createFileStore } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
@@ -20,16 +20,6 @@ const token = (): OAuthToken => ({
   refreshToken: `rt-${hex()}`,
   accessToken: `at-${hex()}`,
 });
-const secretsOf = (value: OAuthToken) => SECRET_FIELDS.map((field) => value[field]).filter((item): item is string => Boolean(item));
-
-async function refusal(operation: Promise<unknown>): Promise<unknown> {
-  try {
-    await operation;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the operation to fail');
-}
 
 describe('file: no secret in errors provoked from the file system', () => {
   it('the journal path is a directory (EISDIR)', async () => {
@@ -37,9 +27,11 @@ describe('file: no secret in errors provoked from the file system', () => {
     mkdirSync(path);
     await using store = createFileStore({ path });
     const refused = token();
-    const error = await refusal(store.saveToken(refused));
-    expect(isTokenStoreError(error), String(error)).toBe(true);
-    assertNoSecretsInError(error, secretsOf(refused), 'a save to a directory');
+    await expectRefusalWithoutSecrets(store.saveToken(refused), {
+      code: 'any',
+      secrets: secretsOf(refused),
+      what: 'a save to a directory',
+    });
   });
 
   it('a journal that is not one of ours, holding a secret', async () => {
@@ -47,8 +39,6 @@ describe('file: no secret in errors provoked from the file system', () => {
     const secret = `at-${hex()}`;
     writeFileSync(path, `{"accessToken":"${secret}","note":"not a journal"}\n`);
     await using store = createFileStore({ path });
-    const error = await refusal(store.getTokens());
-    expect(isTokenStoreError(error), String(error)).toBe(true);
-    assertNoSecretsInError(error, [secret], 'reading a foreign file');
+    await expectRefusalWithoutSecrets(store.getTokens(), { code: 'any', secrets: [secret], what: 'reading a foreign file' });
   });
 });

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { isTokenStoreError, type OAuthToken } from '@tokens/core';
-import { type SlowProxy, startMariaDb, startSlowProxy } from '@tokens/test-servers';
+import { isTokenStoreError } from '@tokens/core';
+import {
+  expectUnavailableWithinBound,
+  timedFailure as failure,
+  type SlowProxy,
+  startMariaDb,
+  startSlowProxy,
+  deadlineToken as token,
+} from '@tokens/test-servers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectionOptions, dropTables, freshNamespace, openStore } from './helpers.js';
 
@@ -15,22 +22,6 @@ const DELAY_MS = 1_100;
 const MARGIN_MS = 1_000;
 
 const hex = () => randomBytes(8).toString('hex');
-const token = (overrides: OAuthToken = {}): OAuthToken => ({
-  userSignature: `user-${hex()}`,
-  refreshToken: `rt-${hex()}`,
-  accessToken: `at-${hex()}`,
-  ...overrides,
-});
-
-async function failure(operation: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  try {
-    await operation;
-  } catch (error) {
-    return { error, ms: performance.now() - started };
-  }
-  throw new Error(`expected the operation to fail (it succeeded after ${Math.round(performance.now() - started)} ms)`);
-}
 
 describe.skipIf(!server)('mysql: operationTimeoutMs bounds the whole operation', () => {
   if (!server) return;
@@ -49,18 +40,12 @@ describe.skipIf(!server)('mysql: operationTimeoutMs bounds the whole operation',
       tables.push(namespace);
       await using store = openStore(server, { host: proxy.host, port: proxy.port, namespace, operationTimeoutMs: TIMEOUT_MS });
       // Every statement once without delay: a connection prepares each statement once (a round trip).
-      const saved = await store.saveToken(token({ id: `id-${hex()}` }));
-      await store.saveToken({ userSignature: saved.userSignature, accessToken: `at-${hex()}` });
-      proxy.delayMs = DELAY_MS;
-
-      const insert = await failure(store.saveToken(token({ id: `id-${hex()}` })));
-      expect(isTokenStoreError(insert.error, 'UNAVAILABLE'), String(insert.error)).toBe(true);
-      expect(insert.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-
-      const update = await failure(store.saveToken({ userSignature: saved.userSignature, accessToken: `at-${hex()}` }));
-      expect(isTokenStoreError(update.error, 'UNAVAILABLE'), String(update.error)).toBe(true);
-      expect(update.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-      proxy.delayMs = 0;
+      await expectUnavailableWithinBound(store, proxy, {
+        timeoutMs: TIMEOUT_MS,
+        delayMs: DELAY_MS,
+        marginMs: MARGIN_MS,
+        warmUp: 'insert-with-id-and-update',
+      });
     },
   );
 

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { isTokenStoreError, type OAuthToken, SECRET_FIELDS } from '@tokens/core';
-import { assertNoSecretsInError, errorChain } from '@tokens/core/conformance';
-import { startPostgres } from '@tokens/test-servers';
+import { errorChain } from '@tokens/core/conformance';
+import { expectRefusalWithoutSecrets, secretsOf, startPostgres, secretToken as token } from '@tokens/test-servers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropTables, freshNamespace, openStore, withRaw } from './helpers.js';
 
@@ -11,24 +10,6 @@ const server = await startPostgres();
 afterAll(() => server?.dispose());
 
 const hex = () => randomBytes(8).toString('hex');
-const token = (): OAuthToken => ({
-  userSignature: `user-${hex()}`,
-  clientId: 'cid',
-  clientSecret: `cs-${hex()}`,
-  grantToken: `gt-${hex()}`,
-  refreshToken: `rt-${hex()}`,
-  accessToken: `at-${hex()}`,
-});
-const secretsOf = (value: OAuthToken) => SECRET_FIELDS.map((field) => value[field]).filter((item): item is string => Boolean(item));
-
-async function refusal(operation: Promise<unknown>): Promise<unknown> {
-  try {
-    await operation;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the operation to fail');
-}
 
 /** The SQLSTATE survives in the sanitised cause, so the error stays diagnosable. */
 function expectState(error: unknown, state: string): void {
@@ -56,16 +37,22 @@ describe.skipIf(!server)('postgres: no secret in errors provoked from a real ser
       client.query(`ALTER TABLE "${table}" ADD CONSTRAINT short_secret CHECK (octet_length(client_secret) < 5) NOT VALID`),
     );
     const refused = token();
-    const insertError = await refusal(store.saveToken(refused));
-    expect(isTokenStoreError(insertError, 'UNAVAILABLE'), String(insertError)).toBe(true);
-    expect(String(insertError)).toContain('SQLSTATE 23514');
-    expectState(insertError, '23514');
-    assertNoSecretsInError(insertError, secretsOf(refused), 'insert refused by a CHECK constraint');
+    await expectRefusalWithoutSecrets(store.saveToken(refused), {
+      code: 'UNAVAILABLE',
+      secrets: secretsOf(refused),
+      what: 'insert refused by a CHECK constraint',
+      also: (error) => {
+        expect(String(error)).toContain('SQLSTATE 23514');
+        expectState(error, '23514');
+      },
+    });
 
     const rotated = { ...first, refreshToken: `rt-${hex()}`, accessToken: `at-${hex()}` };
-    const updateError = await refusal(store.saveToken(rotated));
-    expect(isTokenStoreError(updateError, 'UNAVAILABLE'), String(updateError)).toBe(true);
-    assertNoSecretsInError(updateError, [...secretsOf(first), ...secretsOf(rotated)], 'update refused by a CHECK constraint');
+    await expectRefusalWithoutSecrets(store.saveToken(rotated), {
+      code: 'UNAVAILABLE',
+      secrets: [...secretsOf(first), ...secretsOf(rotated)],
+      what: 'update refused by a CHECK constraint',
+    });
   });
 
   it('a trigger that raises with the value being written in its message, detail and hint', async () => {
@@ -82,13 +69,18 @@ describe.skipIf(!server)('postgres: no secret in errors provoked from a real ser
     });
     try {
       const refused = token();
-      const insertError = await refusal(store.saveToken(refused));
-      expect(isTokenStoreError(insertError, 'UNAVAILABLE'), String(insertError)).toBe(true);
-      expectState(insertError, 'P0001');
-      assertNoSecretsInError(insertError, secretsOf(refused), 'insert refused by a trigger');
+      await expectRefusalWithoutSecrets(store.saveToken(refused), {
+        code: 'UNAVAILABLE',
+        secrets: secretsOf(refused),
+        what: 'insert refused by a trigger',
+        also: (error) => expectState(error, 'P0001'),
+      });
       const rotated = { ...first, refreshToken: `rt-${hex()}` };
-      const updateError = await refusal(store.saveToken(rotated));
-      assertNoSecretsInError(updateError, [...secretsOf(first), ...secretsOf(rotated)], 'update refused by a trigger');
+      await expectRefusalWithoutSecrets(store.saveToken(rotated), {
+        code: 'unchecked',
+        secrets: [...secretsOf(first), ...secretsOf(rotated)],
+        what: 'update refused by a trigger',
+      });
     } finally {
       await withRaw(server, (client) => client.query(`DROP FUNCTION "${table}_audit"() CASCADE`));
     }
@@ -102,12 +94,16 @@ describe.skipIf(!server)('postgres: no secret in errors provoked from a real ser
     const second = await store.saveToken(token());
     await withRaw(server, (client) => client.query(`CREATE UNIQUE INDEX "${table}_secret" ON "${table}" (client_secret)`));
     // The update path meets a real 23505 (Key (client_secret)=(...) already exists).
-    const updateError = await refusal(store.saveToken({ ...second, clientSecret: shared }));
-    expect(isTokenStoreError(updateError, 'CONFLICT'), String(updateError)).toBe(true);
-    assertNoSecretsInError(updateError, [shared, ...secretsOf(second)], 'update refused by a unique index');
-    const insertError = await refusal(store.saveToken({ ...token(), clientSecret: shared }));
-    expect(isTokenStoreError(insertError, 'CONFLICT'), String(insertError)).toBe(true);
-    assertNoSecretsInError(insertError, [shared], 'insert refused by a unique index');
+    await expectRefusalWithoutSecrets(store.saveToken({ ...second, clientSecret: shared }), {
+      code: 'CONFLICT',
+      secrets: [shared, ...secretsOf(second)],
+      what: 'update refused by a unique index',
+    });
+    await expectRefusalWithoutSecrets(store.saveToken({ ...token(), clientSecret: shared }), {
+      code: 'CONFLICT',
+      secrets: [shared],
+      what: 'insert refused by a unique index',
+    });
   });
 
   it('a column narrowed behind the store (value too long, 22001)', async () => {
@@ -116,8 +112,10 @@ describe.skipIf(!server)('postgres: no secret in errors provoked from a real ser
     await store.getTokens();
     await withRaw(server, (client) => client.query(`ALTER TABLE "${table}" ALTER COLUMN client_secret TYPE varchar(4) USING ''`));
     const refused = token();
-    const error = await refusal(store.saveToken(refused));
-    expect(isTokenStoreError(error, 'UNAVAILABLE'), String(error)).toBe(true);
-    assertNoSecretsInError(error, secretsOf(refused), 'insert of a value the column refuses');
+    await expectRefusalWithoutSecrets(store.saveToken(refused), {
+      code: 'UNAVAILABLE',
+      secrets: secretsOf(refused),
+      what: 'insert of a value the column refuses',
+    });
   });
 });

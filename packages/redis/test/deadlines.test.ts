@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { isTokenStoreError, type OAuthToken, type TokenStore } from '@tokens/core';
-import { type SlowProxy, startRedis, startSlowProxy } from '@tokens/test-servers';
+import { isTokenStoreError, type TokenStore } from '@tokens/core';
+import {
+  expectUnavailableWithinBound,
+  timedFailure as failure,
+  type SlowProxy,
+  startRedis,
+  startSlowProxy,
+  deadlineToken as token,
+} from '@tokens/test-servers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../src/index.js';
 import { Redis } from './helpers.js';
@@ -20,22 +27,6 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((store) => store.close()));
 });
 const hex = () => randomBytes(8).toString('hex');
-const token = (overrides: OAuthToken = {}): OAuthToken => ({
-  userSignature: `user-${hex()}`,
-  refreshToken: `rt-${hex()}`,
-  accessToken: `at-${hex()}`,
-  ...overrides,
-});
-
-async function failure(operation: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  try {
-    await operation;
-  } catch (error) {
-    return { error, ms: performance.now() - started };
-  }
-  throw new Error(`expected the operation to fail (it succeeded after ${Math.round(performance.now() - started)} ms)`);
-}
 
 describe.skipIf(!server || server.external)('redis: operationTimeoutMs bounds the whole operation', () => {
   if (!server) return;
@@ -47,20 +38,15 @@ describe.skipIf(!server || server.external)('redis: operationTimeoutMs bounds th
     const namespace = `dl_${hex()}`;
     const store = createRedisStore({ url: `redis://${proxy.host}:${proxy.port}`, namespace, operationTimeoutMs: TIMEOUT_MS });
     opened.push(store);
-    const saved = await store.saveToken(token());
-    proxy.delayMs = DELAY_MS;
+    const saved = await expectUnavailableWithinBound(store, proxy, {
+      timeoutMs: TIMEOUT_MS,
+      delayMs: DELAY_MS,
+      marginMs: MARGIN_MS,
+      warmUp: 'insert',
+      // The update was sent before the deadline: the caller is told its outcome is unknown.
+      onUpdateError: (error) => expect((error as Error).message).toMatch(/whether the write landed is unknown/),
+    });
 
-    const insert = await failure(store.saveToken(token({ id: `id-${hex()}` })));
-    expect(isTokenStoreError(insert.error, 'UNAVAILABLE'), String(insert.error)).toBe(true);
-    expect(insert.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-
-    const update = await failure(store.saveToken({ userSignature: saved.userSignature, accessToken: `at-${hex()}` }));
-    expect(isTokenStoreError(update.error, 'UNAVAILABLE'), String(update.error)).toBe(true);
-    // The update was sent before the deadline: the caller is told its outcome is unknown.
-    expect((update.error as Error).message).toMatch(/whether the write landed is unknown/);
-    expect(update.ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
-
-    proxy.delayMs = 0;
     // Late answers of the cut-off operations do not disturb the next ones.
     await new Promise((resolve) => setTimeout(resolve, DELAY_MS * 2));
     expect((await store.findTokenById(saved.id))?.id).toBe(saved.id);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { isTokenStoreError, type OAuthToken, SECRET_FIELDS, type TokenStore } from '@tokens/core';
-import { assertNoSecretsInError } from '@tokens/core/conformance';
-import { startRedis, startRedisCluster } from '@tokens/test-servers';
+import type { OAuthToken, TokenStore } from '@tokens/core';
+import { expectRefusalWithoutSecrets, secretsOf, startRedis, startRedisCluster } from '@tokens/test-servers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createRedisStore, KeySpace } from '../src/index.js';
 import { Cluster, Redis } from './helpers.js';
@@ -30,16 +29,6 @@ const token = (): OAuthToken => ({
   refreshToken: `1000.refresh-${hex()}`,
   accessToken: `1000.access-${hex()}`,
 });
-const secretsOf = (value: OAuthToken) => SECRET_FIELDS.map((field) => value[field]).filter((item): item is string => Boolean(item));
-
-async function refusal(operation: Promise<unknown>): Promise<unknown> {
-  try {
-    await operation;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the operation to fail');
-}
 
 describe.skipIf(!server)('redis: no secret in errors provoked from a real server', () => {
   if (!server) return;
@@ -62,14 +51,18 @@ describe.skipIf(!server)('redis: no secret in errors provoked from a real server
     await inspector.set(keys.ids, 'not a set');
 
     const second = token();
-    const insertError = await refusal(store.saveToken(second));
-    expect(isTokenStoreError(insertError, 'CORRUPT'), String(insertError)).toBe(true);
-    assertNoSecretsInError(insertError, secretsOf(second), 'insert refused with WRONGTYPE');
+    await expectRefusalWithoutSecrets(store.saveToken(second), {
+      code: 'CORRUPT',
+      secrets: secretsOf(second),
+      what: 'insert refused with WRONGTYPE',
+    });
 
     const rotated = { ...saved, refreshToken: `1000.refresh-${hex()}`, accessToken: `1000.access-${hex()}` };
-    const updateError = await refusal(store.saveToken(rotated));
-    expect(isTokenStoreError(updateError, 'CORRUPT'), String(updateError)).toBe(true);
-    assertNoSecretsInError(updateError, [...secretsOf(first), ...secretsOf(rotated)], 'update refused with WRONGTYPE');
+    const updateError = await expectRefusalWithoutSecrets(store.saveToken(rotated), {
+      code: 'CORRUPT',
+      secrets: [...secretsOf(first), ...secretsOf(rotated)],
+      what: 'update refused with WRONGTYPE',
+    });
     // Still useful for debugging: the cause says which driver error it was.
     expect((updateError as Error).cause).toMatchObject({ name: 'ReplyError' });
     await inspector.del(keys.ids);
@@ -83,10 +76,12 @@ describe.skipIf(!server)('redis: no secret in errors provoked from a real server
     await inspector.config('SET', 'maxmemory', '1');
     try {
       const refused = token();
-      const error = await refusal(store.saveToken(refused));
-      expect(isTokenStoreError(error, 'UNAVAILABLE'), String(error)).toBe(true);
-      expect((error as Error).message).toMatch(/OOM/);
-      assertNoSecretsInError(error, secretsOf(refused), 'save refused with OOM');
+      await expectRefusalWithoutSecrets(store.saveToken(refused), {
+        code: 'UNAVAILABLE',
+        secrets: secretsOf(refused),
+        what: 'save refused with OOM',
+        also: (error) => expect((error as Error).message).toMatch(/OOM/),
+      });
     } finally {
       await inspector.config('SET', 'maxmemory', '0');
       await inspector.config('SET', 'maxmemory-policy', policy);
@@ -108,9 +103,11 @@ describe.skipIf(!cluster)('redis cluster: no secret in errors provoked from a re
     await inspector.del(keys.ids);
     await inspector.set(keys.ids, 'not a set');
     const refused = token();
-    const error = await refusal(store.saveToken(refused));
-    expect(isTokenStoreError(error, 'CORRUPT'), String(error)).toBe(true);
-    assertNoSecretsInError(error, secretsOf(refused), 'cluster insert refused with WRONGTYPE');
+    await expectRefusalWithoutSecrets(store.saveToken(refused), {
+      code: 'CORRUPT',
+      secrets: secretsOf(refused),
+      what: 'cluster insert refused with WRONGTYPE',
+    });
     await inspector.del(keys.ids);
   });
 });

@@ -1,3 +1,4 @@
+export { deadlineToken, expectUnavailableWithinBound, type SlowServerCheck, timedFailure } from './deadline-check.js';
 export { expectUnavailableWhileDown, untilAnswers } from './faults.js';
 export { startFerretDb } from './ferretdb.js';
 export { startMariaDb } from './mariadb.js';
@@ -6,6 +7,7 @@ export { startPostgres } from './postgres.js';
 export { startRedis } from './redis.js';
 export { startRedisCluster } from './redis-cluster.js';
 export { describeRefreshConformance, type RefreshHarnessTarget } from './refresh-harness.js';
+export { expectRefusalWithoutSecrets, type RefusalCheck, refusal, secretsOf, secretToken } from './secrets-check.js';
 export { type SlowProxy, startSlowProxy } from './slow-proxy.js';
 export type {
   TokenEndpoint,

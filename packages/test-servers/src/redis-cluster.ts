@@ -12,6 +12,7 @@ import { waitUntil } from './wait.js';
 const run = promisify(execFile);
 const NODE_COUNT = 3;
 const READY_TIMEOUT_MS = 30_000;
+const START_ATTEMPTS = 3;
 
 /** Ok once every node sees all slots served and knows every other node. */
 async function clusterReady(port: number): Promise<boolean> {
@@ -38,6 +39,19 @@ export async function startRedisCluster(): Promise<RedisClusterServer | null> {
   const cli = findBinary('redis-cli');
   if (!binary || !cli) return missingServer('Redis Cluster', binary ? 'redis-cli' : 'redis-server');
 
+  // Six ports are picked before any node binds them, and they come from the ephemeral range that
+  // outgoing connections also draw from: a node that finds its port taken is started anew.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLocalCluster(binary, cli);
+    } catch (error) {
+      const clash = error instanceof Error && /Failed listening on port|Address already in use/.test(error.message);
+      if (!clash || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startLocalCluster(binary: string, cli: string): Promise<RedisClusterServer> {
   const dir = makeTempDir('redis-cluster');
   const nodes: { port: number; server: ServerProcess }[] = [];
   for (let index = 0; index < NODE_COUNT; index++) {

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { isTokenStoreError } from '@tokens/core';
+import { runRacingSavers } from '@tokens/test-servers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDynamoDbStore } from '../src/index.js';
 import { deleteNamespaces, freshNamespace, rawItems, rawTokens, TABLE, useServer } from './servers.js';
@@ -22,29 +21,17 @@ describe.skipIf(!test)('dynamodb: several processes and instances racing', () =>
     // The table exists before the children start, so they race on tokens, not on CreateTable.
     await using warm = open(namespace);
     await warm.findTokenById('warm-up');
-    const children = Array.from({ length: WORKERS }, (_, worker) => {
-      const args = [CHILD, JSON.stringify(test!.config), TABLE, namespace, String(worker), String(USERS), String(SAVES)];
-      const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-      let output = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        output += chunk;
-      });
-      const exited = once(child, 'close');
-      const ready = (async () => {
-        while (!output.startsWith('ready\n')) await once(child.stdout, 'data');
-      })();
-      return { child, ready, exited, output: () => output };
-    });
-    await Promise.all(children.map((worker) => worker.ready));
-    for (const { child } of children) child.stdin.end('go\n');
-    await Promise.all(children.map((worker) => worker.exited));
-
-    const expected = new Map<string, number>();
-    for (const worker of children) {
-      expect(worker.child.exitCode, 'worker exit code').toBe(0);
-      const counts = JSON.parse(worker.output().split('\n')[1]!) as Record<string, number>;
-      for (const [user, count] of Object.entries(counts)) expected.set(user, (expected.get(user) ?? 0) + count);
-    }
+    const expected = await runRacingSavers(
+      Array.from({ length: WORKERS }, (_, worker) => [
+        CHILD,
+        JSON.stringify(test!.config),
+        TABLE,
+        namespace,
+        String(worker),
+        String(USERS),
+        String(SAVES),
+      ]),
+    );
     expect(expected.size).toBe(USERS);
     expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);
 

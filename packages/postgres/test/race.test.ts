@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { isTokenStoreError } from '@tokens/core';
-import { startPostgres } from '@tokens/test-servers';
+import { runRacingSavers, startPostgres } from '@tokens/test-servers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dropTables, freshNamespace, openStore, rawRows } from './helpers.js';
 
@@ -30,30 +28,9 @@ describe.skipIf(!server)('postgres: instances racing', () => {
 
   it('4 processes × 200 racing saves over 50 users: exactly 50 records, every save counted in the versions', async () => {
     const namespace = table();
-    const children = Array.from({ length: WORKERS }, (_, worker) => {
-      const child = spawn(process.execPath, [CHILD, server.url, namespace, String(worker), String(USERS), String(SAVES)], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      let output = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        output += chunk;
-      });
-      const exited = once(child, 'close');
-      const ready = (async () => {
-        while (!output.startsWith('ready\n')) await once(child.stdout, 'data');
-      })();
-      return { child, ready, exited, output: () => output };
-    });
-    await Promise.all(children.map((worker) => worker.ready));
-    for (const { child } of children) child.stdin.end('go\n');
-    await Promise.all(children.map((worker) => worker.exited));
-
-    const expected = new Map<string, number>();
-    for (const worker of children) {
-      expect(worker.child.exitCode, 'worker exit code').toBe(0);
-      const counts = JSON.parse(worker.output().split('\n')[1]!) as Record<string, number>;
-      for (const [user, count] of Object.entries(counts)) expected.set(user, (expected.get(user) ?? 0) + count);
-    }
+    const expected = await runRacingSavers(
+      Array.from({ length: WORKERS }, (_, worker) => [CHILD, server.url, namespace, String(worker), String(USERS), String(SAVES)]),
+    );
     expect(expected.size).toBe(USERS);
     expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);
 

@@ -11,12 +11,10 @@ export interface SdkUserSignature {
 
 type Maybe<T> = T | null | undefined;
 
-/** `OAuthToken` of the TypeScript SDKs and nodejs-sdk-8.0. */
-export interface SdkToken {
+/** The fields both `OAuthToken` classes have, under the same accessor names. */
+interface SdkTokenFields {
   getId(): Maybe<string>;
   setId(id: string | null): void;
-  getUserSignature(): Maybe<SdkUserSignature>;
-  setUserSignature(user: SdkUserSignature | null): void;
   getClientId(): Maybe<string>;
   setClientId(value: string | null): void;
   getClientSecret(): Maybe<string>;
@@ -32,30 +30,20 @@ export interface SdkToken {
   /** A string of epoch milliseconds. */
   getExpiresIn(): Maybe<string>;
   setExpiresIn(value: string | null): void;
+}
+
+/** `OAuthToken` of the TypeScript SDKs and nodejs-sdk-8.0. */
+export interface SdkToken extends SdkTokenFields {
+  getUserSignature(): Maybe<SdkUserSignature>;
+  setUserSignature(user: SdkUserSignature | null): void;
   getAPIDomain(): Maybe<string>;
   setAPIDomain(value: string | null): void;
 }
 
 /** `OAuthToken` of nodejs-sdk-2.0: no user signature or API domain, a `userMail` instead. */
-export interface SdkTokenV2 {
-  getId(): Maybe<string>;
-  setId(id: string | null): void;
+export interface SdkTokenV2 extends SdkTokenFields {
   getUserMail(): Maybe<string>;
   setUserMail(value: string | null): void;
-  getClientId(): Maybe<string>;
-  setClientId(value: string | null): void;
-  getClientSecret(): Maybe<string>;
-  setClientSecret(value: string | null): void;
-  getRedirectURL(): Maybe<string>;
-  setRedirectURL(value: string | null): void;
-  getGrantToken(): Maybe<string>;
-  setGrantToken(value: string | null): void;
-  getRefreshToken(): Maybe<string>;
-  setRefreshToken(value: string | null): void;
-  getAccessToken(): Maybe<string>;
-  setAccessToken(value: string | null): void;
-  getExpiresIn(): Maybe<string>;
-  setExpiresIn(value: string | null): void;
 }
 
 export interface SdkEnvironment {

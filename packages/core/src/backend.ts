@@ -1,4 +1,5 @@
 import type { LookupKey } from './lookup.js';
+import type { SaveOutcome, SavePlan } from './save-plan.js';
 import type { StoredToken } from './token.js';
 
 export type Awaitable<T> = T | Promise<T>;
@@ -33,6 +34,12 @@ export interface TokenBackend {
    * (at `expectedVersion`): a backend may use it to leave unchanged index entries alone.
    */
   update(record: StoredToken, expectedVersion: number, previous: StoredToken): Awaitable<UpdateResult>;
+  /**
+   * Optional: the whole save in one atomic step (one round trip on a server), following the plan
+   * core computed (see {@link SavePlan}: the rules are in the plan, not in the backend). Without
+   * it, or for a save the plan cannot express, core reads and then writes with `update`/`insert`.
+   */
+  save?(plan: SavePlan): Awaitable<SaveOutcome>;
   delete(id: string): Awaitable<void>;
   list(): Awaitable<StoredToken[]>;
   clear(): Awaitable<void>;

@@ -12,6 +12,8 @@ export { presentToken, redactToken } from './present.js';
 export * from './refresh/index.js';
 export type { SanitizedErrorFields } from './sanitize.js';
 export { SanitizedError, sanitizeCause } from './sanitize.js';
+export type { PlannedWrite, SaveOutcome, SavePlan, SyncPrimitive } from './save-plan.js';
+export { applySavePlan, applySavePlanWith, SEALED_PREFIX } from './save-plan.js';
 export type { TokenStore, TokenStoreOptions } from './store.js';
 export { createTokenStore } from './store.js';
 export type { DataField, OAuthToken, StoredToken, StringField } from './token.js';

@@ -9,7 +9,8 @@ import { type LookupKey, lookupKeyOf } from './lookup.js';
 import { presentToken } from './present.js';
 import { INSERT_NEW, isLeaseRecord } from './refresh/lease-record.js';
 import { sanitizeCause } from './sanitize.js';
-import { DATA_FIELDS, type OAuthToken, SECRET_FIELDS, type StoredToken } from './token.js';
+import { fieldsOf, type SavePlan, SEALED_PREFIX } from './save-plan.js';
+import { DATA_FIELDS, type DataField, type OAuthToken, SECRET_FIELDS, type StoredToken } from './token.js';
 import { type CheckedToken, checkId, checkToken, hasAnyToken } from './validate.js';
 
 /** The contract every store fulfils; see the README for the semantics of each operation. */
@@ -93,6 +94,7 @@ class BackendTokenStore implements TokenStore {
     this.#assertOpen('saveToken');
     const token = this.#check(input, 'saveToken');
     const key = lookupKeyOf(token);
+    if (this.#backend.save && hasAnyToken(token)) return this.#saveInOneStep(token, key);
     let current: StoredToken | null = null;
     const scope = this.#scope(token, () => current);
     let insertCollided = false;
@@ -134,6 +136,43 @@ class BackendTokenStore implements TokenStore {
         throw this.#error('CONFLICT', 'saveToken', `gave up after ${attempt} attempts: concurrent writers kept changing the token`);
       }
       await backoff(attempt);
+    }
+  }
+
+  /** The save as a plan the backend applies atomically: one round trip, no read before the write. */
+  async #saveInOneStep(token: CheckedToken, key: LookupKey | null): Promise<StoredToken> {
+    const plan = planOf(token, key);
+    const scope = this.#scope(token);
+    const save = (this.#backend.save as NonNullable<TokenBackend['save']>).bind(this.#backend);
+    let insertCollided = false;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#call('saveToken', () => save(plan), scope, true);
+      switch (outcome.status) {
+        case 'inserted':
+        case 'updated':
+        case 'unchanged':
+          return presentToken(outcome.record);
+        case 'missing':
+          throw this.#error('CONFLICT', 'saveToken', `version ${token.version} was given but no stored token matches (deleted meanwhile?)`);
+        case 'stale':
+          throw this.#error(
+            'CONFLICT',
+            'saveToken',
+            `version ${token.version} was given but the stored token is at version ${outcome.version}`,
+          );
+        case 'duplicate':
+          // As in the two-step save: a racing first save of the same token explains one collision.
+          if (!outcome.inserting || insertCollided) throw this.#duplicate();
+          insertCollided = true;
+          continue;
+        case 'sealed':
+          throw this.#error('KEY_UNAVAILABLE', 'saveToken', 'the stored token is encrypted but this store has no encryption configured');
+        case 'retry':
+          if (attempt >= this.#maxSaveAttempts) {
+            throw this.#error('CONFLICT', 'saveToken', `gave up after ${attempt} attempts: concurrent writers kept changing the token`);
+          }
+          await backoff(attempt);
+      }
     }
   }
 
@@ -280,6 +319,23 @@ function newRecord(token: CheckedToken): StoredToken {
     accessToken: token.accessToken ?? null,
     expiryTime: token.expiryTime ?? null,
     apiDomain: token.apiDomain ?? null,
+  };
+}
+
+function planOf(token: CheckedToken, key: LookupKey | null): SavePlan {
+  const set: Partial<Record<DataField, string | number | null>> = {};
+  for (const field of DATA_FIELDS) {
+    const value = token[field];
+    if (value !== undefined) set[field] = value;
+  }
+  return {
+    id: token.id,
+    key,
+    set,
+    fields: fieldsOf(set),
+    expectedVersion: token.version,
+    insert: token.version === undefined ? newRecord(token) : null,
+    sealedPrefix: SEALED_PREFIX,
   };
 }
 

@@ -65,6 +65,9 @@ function ownDataFields(input: unknown): Record<string, unknown> | string {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return `expected a token object, got ${describeType(input)}`;
   }
+  // The common case, an object literal: no built-in has Object.prototype as its prototype, so only
+  // its own keys need a look (one descriptor each, no getter run). Proxies take the long way.
+  if (!types.isProxy(input) && Object.getPrototypeOf(input) === Object.prototype) return literalFields(input);
   const builtIn = builtInKind(input);
   if (builtIn) return `expected a plain token object, got ${builtIn}`;
   const descriptors = Object.getOwnPropertyDescriptors(input);
@@ -74,6 +77,17 @@ function ownDataFields(input: unknown): Record<string, unknown> | string {
     // Symbol keys (such as the inspect hook on returned tokens) and hidden properties are not fields.
     if (typeof key === 'symbol' || !descriptor.enumerable) continue;
     if (!KNOWN_FIELDS.has(key)) return `unknown field ${fieldLabel(key)}`;
+    if (!('value' in descriptor)) return `field ${key} is a getter or setter, not a data property`;
+    fields[key] = descriptor.value;
+  }
+  return fields;
+}
+
+function literalFields(input: object): Record<string, unknown> | string {
+  const fields: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(input)) {
+    if (!KNOWN_FIELDS.has(key)) return `unknown field ${fieldLabel(key)}`;
+    const descriptor = Object.getOwnPropertyDescriptor(input, key) as PropertyDescriptor;
     if (!('value' in descriptor)) return `field ${key} is a getter or setter, not a data property`;
     fields[key] = descriptor.value;
   }
@@ -107,7 +121,7 @@ function checkString(value: unknown): string | undefined {
   return undefined;
 }
 
-export function hasAnyToken(token: Pick<StoredToken, 'accessToken' | 'refreshToken' | 'grantToken'>): boolean {
+export function hasAnyToken(token: Partial<Pick<StoredToken, 'accessToken' | 'refreshToken' | 'grantToken'>>): boolean {
   return Boolean(token.accessToken || token.refreshToken || token.grantToken);
 }
 

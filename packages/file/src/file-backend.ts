@@ -15,7 +15,17 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { checkNamespace, type InsertResult, type LookupKey, type StoredToken, type TokenBackend, type UpdateResult } from '@tokens/core';
+import {
+  applySavePlan,
+  checkNamespace,
+  type InsertResult,
+  type LookupKey,
+  type SaveOutcome,
+  type SavePlan,
+  type StoredToken,
+  type TokenBackend,
+  type UpdateResult,
+} from '@tokens/core';
 import { corrupt, type Entry, encodeEntry, HEADER_LINE, parseEntry, parseHeader } from './journal.js';
 import { acquireLock, isGone } from './lock.js';
 import { JournalState, type NamespaceState } from './state.js';
@@ -106,6 +116,21 @@ export class FileBackend implements TokenBackend {
       if (ns.get(record.id)?.version !== expectedVersion) return ['stale'];
       if (ns.collides(record)) return ['duplicate'];
       return ['updated', { op: 'put', ns: this.namespace, token: record }];
+    });
+  }
+
+  /** The whole save under one hold of the lock: no read before it, nothing between check and write. */
+  save(plan: SavePlan): Promise<SaveOutcome> {
+    return this.#write((ns): [SaveOutcome, Entry?] => {
+      const target = (plan.id === undefined ? null : ns.get(plan.id)) ?? (plan.key ? ns.find(plan.key) : null);
+      const planned = applySavePlan(plan, target);
+      if (planned.write === 'none') return [planned.outcome];
+      const inserting = planned.write === 'insert';
+      if ((inserting && ns.byId.has(planned.record.id)) || ns.collides(planned.record)) return [{ status: 'duplicate', inserting }];
+      return [
+        { status: inserting ? 'inserted' : 'updated', record: planned.record },
+        { op: 'put', ns: this.namespace, token: planned.record },
+      ];
     });
   }
 

@@ -1,5 +1,5 @@
-import type { InsertResult, LookupKey, LookupKind, StoredToken, TokenBackend, UniqueKeys, UpdateResult } from '@tokens/core';
-import { uniqueKeysOf } from '@tokens/core';
+import type { InsertResult, LookupKey, LookupKind, SaveOutcome, SavePlan, StoredToken, TokenBackend, UniqueKeys, UpdateResult } from '@tokens/core';
+import { applySavePlanWith, uniqueKeysOf } from '@tokens/core';
 
 /** One namespace's tokens: records by id, plus one index per unique key. */
 class NamespaceData {
@@ -112,6 +112,11 @@ export class MemoryBackend implements TokenBackend {
     if (this.#data.collides(uniqueKeysOf(record), record.id)) return 'duplicate';
     this.#data.put(record);
     return 'updated';
+  }
+
+  /** One turn, so the whole plan is atomic. */
+  save(plan: SavePlan): SaveOutcome {
+    return applySavePlanWith(plan, this);
   }
 
   delete(id: string): void {

@@ -1,8 +1,9 @@
-import type { InsertResult, LookupKey, StoredToken, TokenBackend, UpdateResult } from '@tokens/core';
-import { checkNamespace, hashKey, type LookupKind, uniqueKeysOf } from '@tokens/core';
+import type { InsertResult, LookupKey, SaveOutcome, SavePlan, StoredToken, TokenBackend, UpdateResult } from '@tokens/core';
+import { applySavePlanWith, checkNamespace, hashKey, type LookupKind, uniqueKeysOf } from '@tokens/core';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 import { describeSqliteError, isUniqueViolation } from './errors.js';
+import { PatchStatements } from './patch.js';
 import { ensureSchema, KINDS } from './schema.js';
 import { prepareStatements, recordParams, type Statements, toRecord, updateParams } from './statements.js';
 
@@ -24,6 +25,8 @@ export class SqliteBackend implements TokenBackend {
   readonly #db: BetterSqlite3.Database;
   readonly #statements: Statements;
   readonly #closeDatabase: boolean;
+  readonly #saveTransaction: { immediate(plan: SavePlan): SaveOutcome };
+  readonly #patches: PatchStatements;
 
   /** Creates or migrates the namespace's table; throws if the database cannot be used. */
   constructor(database: SqliteDatabase, options: SqliteBackendOptions = {}) {
@@ -34,6 +37,10 @@ export class SqliteBackend implements TokenBackend {
     this.#closeDatabase = options.closeDatabase ?? false;
     ensureSchema(db, this.namespace);
     this.#statements = prepareStatements(db, this.namespace);
+    // IMMEDIATE takes the write lock before the read, so no other process can change the row in
+    // between, and a busy database waits (busy timeout) instead of failing the upgrade to a write.
+    this.#patches = new PatchStatements(db, this.namespace);
+    this.#saveTransaction = db.transaction((plan: SavePlan) => applySavePlanWith(plan, this)) as never;
   }
 
   getById(id: string): StoredToken | null {
@@ -65,6 +72,23 @@ export class SqliteBackend implements TokenBackend {
       if (isUniqueViolation(error)) return 'duplicate';
       throw error;
     }
+  }
+
+  /**
+   * A refresh of a stored token is one UPDATE ... RETURNING; anything else (a first save, a no-op,
+   * a stale version) is the read and the write in one IMMEDIATE transaction. Both are atomic
+   * across processes, and neither is ever retried.
+   */
+  save(plan: SavePlan): SaveOutcome {
+    let patched: StoredToken | undefined;
+    try {
+      patched = this.#patches.run(plan);
+    } catch (error) {
+      if (isUniqueViolation(error)) return { status: 'duplicate', inserting: false };
+      throw error;
+    }
+    if (patched) return { status: 'updated', record: toRecord(patched) };
+    return this.#saveTransaction.immediate(plan);
   }
 
   delete(id: string): void {

@@ -1,3 +1,4 @@
+import { SEALED_PREFIX } from '../save-plan.js';
 import type { StoredToken } from '../token.js';
 import type { DecryptCache } from './cache.js';
 import { keyedDigest, open, seal } from './cipher.js';
@@ -8,7 +9,7 @@ import type { Keyring } from './keyring.js';
  * VSCHAR), so a value starting with `§` is never a real one: a reader can tell an encrypted record
  * from a plain one by looking, and a stand-in is never mistaken for a token.
  */
-export const ENVELOPE_PREFIX = '§tokens-enc:';
+export const ENVELOPE_PREFIX = SEALED_PREFIX;
 export const DIGEST_PREFIX = '§tokens-hmac:';
 
 /** The indexed token fields: in an encrypted record they hold keyed digests. */

@@ -50,6 +50,18 @@ export function guardPlainBackend(inner: TokenBackend): TokenBackend {
     clear: () => inner.clear(),
     close: () => inner.close(),
   };
+  const save = inner.save?.bind(inner);
+  if (save) {
+    guarded.save = (plan) => {
+      if (plan.insert) refuseReserved(plan.insert);
+      if (typeof plan.set.clientSecret === 'string') refuseReserved({ clientSecret: plan.set.clientSecret } as StoredToken);
+      // The backend wrote nothing to a sealed record; reading it here is the refusal.
+      return andThen(save(plan), (outcome) => {
+        if (outcome.status === 'sealed') check(outcome.record);
+        return outcome;
+      });
+    };
+  }
   if (inner.describeError) guarded.describeError = (error) => inner.describeError?.(error);
   return guarded;
 }

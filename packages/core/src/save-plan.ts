@@ -76,7 +76,7 @@ export function applySavePlan(plan: SavePlan, target: StoredToken | null): Plann
 
 /** The fields of `set` in `DATA_FIELDS` order. */
 export function fieldsOf(set: Partial<Record<DataField, unknown>>): DataField[] {
-  return DATA_FIELDS.filter((field) => set[field] !== undefined);
+  return DATA_FIELDS.filter((field) => Object.hasOwn(set, field) && set[field] !== undefined);
 }
 
 /** The synchronous primitive of an in-process backend (memory, SQLite): enough to run a plan. */

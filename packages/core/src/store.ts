@@ -323,7 +323,8 @@ function newRecord(token: CheckedToken): StoredToken {
 }
 
 function planOf(token: CheckedToken, key: LookupKey | null): SavePlan {
-  const set: Partial<Record<DataField, string | number | null>> = {};
+  // No prototype: a polluted Object.prototype cannot add a field to the plan.
+  const set: Partial<Record<DataField, string | number | null>> = Object.create(null);
   for (const field of DATA_FIELDS) {
     const value = token[field];
     if (value !== undefined) set[field] = value;

@@ -139,6 +139,19 @@ describe('the engine with a one-step backend', () => {
     expect(missing.plans[0]?.insert).toBeNull();
   });
 
+  it('a polluted Object.prototype adds no field to the plan', async () => {
+    const backend = planBackend([{ status: 'updated', record: stored }]);
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.refreshToken = 'injected';
+    try {
+      await createTokenStore(backend).saveToken(login);
+    } finally {
+      delete proto.refreshToken;
+    }
+    expect(backend.plans[0]?.fields).toEqual(['userSignature', 'accessToken', 'expiryTime']);
+    expect(Object.hasOwn(backend.plans[0]?.set ?? {}, 'refreshToken')).toBe(false);
+  });
+
   it('gives up after maxSaveAttempts retries', async () => {
     const backend = planBackend([]);
     await expect(createTokenStore(backend, { maxSaveAttempts: 4 }).saveToken(login)).rejects.toThrow(/gave up after 4 attempts/);

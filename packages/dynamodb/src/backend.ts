@@ -1,9 +1,11 @@
-import type { DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, type TransactWriteItem, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   BackendFailure,
   type InsertResult,
   type LookupKey,
   type LookupKind,
+  type SaveOutcome,
+  type SavePlan,
   type StoredToken,
   type TokenBackend,
   type UpdateResult,
@@ -12,7 +14,9 @@ import {
 import { Calls } from './calls.js';
 import { describeFailure, errorName } from './errors.js';
 import { decodeToken, encodeToken, holderIdOf, type Item, ItemKeys, TOKEN_PREFIX } from './items.js';
+import { type AsyncPrimitive, readThenWrite, writeToTarget } from './read-then-write.js';
 import { ensureTable } from './table.js';
+import { updateInPlace, worthUpdatingInPlace } from './update-in-place.js';
 
 export interface DynamoDbBackendOptions {
   client: DynamoDBClient;
@@ -63,53 +67,111 @@ export class DynamoDbBackend implements TokenBackend {
   }
 
   findByKey(key: LookupKey): Promise<StoredToken | null> {
-    return this.#run(async (calls) => {
-      const holder = await this.#holderOf(calls, key.kind, key.value);
-      if (holder === null) return null;
-      const record = await this.#read(calls, holder);
-      // A key item whose token no longer holds the key (left by an interrupted clear, or an
-      // edit by hand) is no match.
-      return record && uniqueKeysOf(record)[key.kind] === key.value ? record : null;
-    });
+    return this.#run((calls) => this.#find(calls, key));
   }
 
   insert(record: StoredToken): Promise<InsertResult> {
     const item = encodeToken(this.#keys, record);
-    return this.#run(async (calls) => {
-      const keys = uniqueKeysOf(record);
-      const changes: KeyChange[] = [];
-      for (const kind of KINDS) {
-        const value = keys[kind];
-        if (value !== null) changes.push({ kind, value, claim: true });
-      }
-      const token: TransactWriteItem = { Put: { TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
-      return (await this.#write(calls, record.id, token, changes)) === 'written' ? 'inserted' : 'duplicate';
-    });
+    return this.#run((calls) => this.#insert(calls, record, item));
   }
 
   update(record: StoredToken, expectedVersion: number, previous: StoredToken): Promise<UpdateResult> {
     const item = encodeToken(this.#keys, record);
+    return this.#run((calls) => this.#update(calls, record, item, expectedVersion, previous));
+  }
+
+  /**
+   * A save that moves no key item is one UpdateItem on the token item (found by the plan's id, or
+   * by its key item: one GetItem first); its condition says whether the plan applied, and when it
+   * did not, the item as stored comes back with the refusal, so core's rules finish the save from
+   * it (a transaction when a key item moves). A new token is the lookup and one transaction, as
+   * before. See update-in-place.ts for which plans try the UpdateItem.
+   */
+  save(plan: SavePlan): Promise<SaveOutcome> {
     return this.#run(async (calls) => {
-      const kept = uniqueKeysOf(record);
-      const held = uniqueKeysOf(previous);
-      const changes: KeyChange[] = [];
-      for (const kind of KINDS) {
-        const value = kept[kind];
-        const old = held[kind];
-        if (value !== null && value !== old) changes.push({ kind, value, claim: true });
-        if (old !== null && old !== value) changes.push({ kind, value: old, claim: false });
+      const primitive = this.#primitive(calls);
+      if (!worthUpdatingInPlace(plan)) return readThenWrite(plan, primitive);
+      let id = plan.id;
+      if (id === undefined) {
+        if (!plan.key) return writeToTarget(plan, null, primitive);
+        const holder = await this.#holderOf(calls, plan.key.kind, plan.key.value);
+        if (holder === null) return writeToTarget(plan, null, primitive);
+        id = holder;
       }
-      const token: TransactWriteItem = {
-        Put: {
-          TableName: this.#table,
-          Item: item,
-          ConditionExpression: 'version = :version',
-          ExpressionAttributeValues: { ':version': { N: String(expectedVersion) } },
-        },
-      };
-      const outcome = await this.#write(calls, record.id, token, changes);
-      return outcome === 'written' ? 'updated' : outcome === 'token' ? 'stale' : 'duplicate';
+      const input = updateInPlace(this.#table, this.#keys.token(id), plan);
+      if (!input) return readThenWrite(plan, primitive);
+      let stored: Item | undefined;
+      try {
+        const out = await calls.send((o) => calls.client.send(new UpdateItemCommand(input), o));
+        if (out.Attributes) return { status: 'updated', record: this.#decode(out.Attributes, id) };
+      } catch (error) {
+        const name = errorName(error);
+        // The merged item would pass 400 KB: the read + write path refuses it with the sizes.
+        if (name === 'ValidationException' && /size/i.test(String((error as Error).message))) return readThenWrite(plan, primitive);
+        if (name !== 'ConditionalCheckFailedException') throw error;
+        // The refusal holds the stored item (secrets included): it is read here, never passed on.
+        stored = (error as { Item?: Item }).Item;
+      }
+      const target = stored ? this.#decode(stored, id) : null;
+      // By id, a stored item is the target (rule 1). By key, only if it still holds the key (an
+      // orphaned key item names a token that does not); otherwise read as the engine would.
+      if (!target || (plan.id === undefined && plan.key && uniqueKeysOf(target)[plan.key.kind] !== plan.key.value)) {
+        return readThenWrite(plan, primitive);
+      }
+      return writeToTarget(plan, target, primitive);
     });
+  }
+
+  #primitive(calls: Calls): AsyncPrimitive {
+    return {
+      getById: (id) => this.#read(calls, id),
+      findByKey: (key) => this.#find(calls, key),
+      insert: async (record) => this.#insert(calls, record, encodeToken(this.#keys, record)),
+      update: async (record, expectedVersion, previous) =>
+        this.#update(calls, record, encodeToken(this.#keys, record), expectedVersion, previous),
+    };
+  }
+
+  async #find(calls: Calls, key: LookupKey): Promise<StoredToken | null> {
+    const holder = await this.#holderOf(calls, key.kind, key.value);
+    if (holder === null) return null;
+    const record = await this.#read(calls, holder);
+    // A key item whose token no longer holds the key (left by an interrupted clear, or an
+    // edit by hand) is no match.
+    return record && uniqueKeysOf(record)[key.kind] === key.value ? record : null;
+  }
+
+  async #insert(calls: Calls, record: StoredToken, item: Item): Promise<InsertResult> {
+    const keys = uniqueKeysOf(record);
+    const changes: KeyChange[] = [];
+    for (const kind of KINDS) {
+      const value = keys[kind];
+      if (value !== null) changes.push({ kind, value, claim: true });
+    }
+    const token: TransactWriteItem = { Put: { TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } };
+    return (await this.#write(calls, record.id, token, changes)) === 'written' ? 'inserted' : 'duplicate';
+  }
+
+  async #update(calls: Calls, record: StoredToken, item: Item, expectedVersion: number, previous: StoredToken): Promise<UpdateResult> {
+    const kept = uniqueKeysOf(record);
+    const held = uniqueKeysOf(previous);
+    const changes: KeyChange[] = [];
+    for (const kind of KINDS) {
+      const value = kept[kind];
+      const old = held[kind];
+      if (value !== null && value !== old) changes.push({ kind, value, claim: true });
+      if (old !== null && old !== value) changes.push({ kind, value: old, claim: false });
+    }
+    const token: TransactWriteItem = {
+      Put: {
+        TableName: this.#table,
+        Item: item,
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': { N: String(expectedVersion) } },
+      },
+    };
+    const outcome = await this.#write(calls, record.id, token, changes);
+    return outcome === 'written' ? 'updated' : outcome === 'token' ? 'stale' : 'duplicate';
   }
 
   delete(id: string): Promise<void> {
@@ -158,7 +220,10 @@ export class DynamoDbBackend implements TokenBackend {
 
   async #read(calls: Calls, id: string): Promise<StoredToken | null> {
     const item = await calls.get(this.#keys.token(id));
-    if (!item) return null;
+    return item && this.#decode(item, id);
+  }
+
+  #decode(item: Item, id: string): StoredToken {
     const record = decodeToken(item);
     if (record.id !== id) throw new BackendFailure('CORRUPT', 'a token item holds another id than its sort key says');
     return record;

@@ -4,14 +4,18 @@ import {
   type InsertResult,
   type LookupKey,
   type LookupKind,
+  type SaveOutcome,
+  type SavePlan,
   type StoredToken,
   type TokenBackend,
   type UpdateResult,
 } from '@tokens/core';
-import type { Collection, MongoClient } from 'mongodb';
+import type { Collection, ModifyResult, MongoClient } from 'mongodb';
 import { type ClaimDocument, Claims } from './claims.js';
 import { fromDocument, KEY_FIELDS, type TokenDocument, toDocument } from './document.js';
 import { describeMongoError, isDuplicateKeyError, isNetworkError } from './errors.js';
+import { type AsyncPrimitive, readThenWrite } from './read-then-write.js';
+import { saveStatement } from './save-statement.js';
 
 export interface MongoBackendOptions {
   namespace: string;
@@ -25,6 +29,12 @@ export interface MongoBackendOptions {
    * collection `<namespace>.cas`. Namespaces cannot contain a dot, so it never collides.
    */
   claimCollection?: Collection<ClaimDocument>;
+  /**
+   * Tests only: take the server for MongoDB (atomic single-document updates, no claims) even when
+   * it is FerretDB, so the one-statement save can be checked on the FerretDB the tests run on.
+   * Not safe under concurrent writers on FerretDB.
+   */
+  assumeAtomicUpdates?: boolean;
 }
 
 /**
@@ -46,6 +56,7 @@ export class MongoBackend implements TokenBackend {
   readonly #timeoutMs: number;
   readonly #ownedClient: MongoClient | undefined;
   readonly #claimCollection: Collection<ClaimDocument>;
+  readonly #assumeAtomic: boolean;
   #ready: Promise<Claims | null> | undefined;
 
   constructor(options: MongoBackendOptions) {
@@ -55,50 +66,33 @@ export class MongoBackend implements TokenBackend {
     this.#ownedClient = options.ownedClient;
     this.#claimCollection =
       options.claimCollection ?? options.collection.db.collection<ClaimDocument>(`${options.collection.collectionName}.cas`);
+    this.#assumeAtomic = options.assumeAtomicUpdates === true;
   }
 
-  async getById(id: string): Promise<StoredToken | null> {
-    const document = await this.#run(() => this.#collection.findOne({ _id: id }, this.#readOptions()));
-    return document && fromDocument(document);
+  getById(id: string): Promise<StoredToken | null> {
+    return this.#run(() => this.#getById(id));
   }
 
-  async findByKey(key: LookupKey): Promise<StoredToken | null> {
-    const field = KEY_FIELDS[key.kind];
-    // The value is hashed before it reaches the filter, so it can never act as an operator.
-    const document = await this.#run(() => this.#collection.findOne({ [field]: hashKey(key.value) }, this.#readOptions()));
-    return document && fromDocument(document);
+  findByKey(key: LookupKey): Promise<StoredToken | null> {
+    return this.#run(() => this.#findByKey(key));
   }
 
-  async insert(record: StoredToken): Promise<InsertResult> {
-    return this.#run(async () => {
-      try {
-        await this.#collection.insertOne(toDocument(record), { maxTimeMS: this.#timeoutMs });
-        return 'inserted';
-      } catch (error) {
-        if (isDuplicateKeyError(error)) return 'duplicate';
-        throw error;
-      }
-    });
+  insert(record: StoredToken): Promise<InsertResult> {
+    return this.#run(() => this.#insert(record));
   }
 
-  async update(record: StoredToken, expectedVersion: number, previous: StoredToken): Promise<UpdateResult> {
-    const next = toDocument(record);
-    const { _id, ...replacement } = next;
-    return this.#run(async (claims) => {
-      const claim = claims ? await claims.acquire(next, expectedVersion, previous) : null;
-      if (claim === 'stale') return 'stale';
-      let updated = false;
-      try {
-        const result = await this.#collection.replaceOne({ _id, version: expectedVersion }, replacement, { maxTimeMS: this.#timeoutMs });
-        updated = result.matchedCount > 0;
-        return updated ? 'updated' : 'stale';
-      } catch (error) {
-        if (isDuplicateKeyError(error)) return 'duplicate';
-        throw error;
-      } finally {
-        if (claim) await claims?.release(_id, expectedVersion, claim.owner, updated);
-      }
-    });
+  update(record: StoredToken, expectedVersion: number, previous: StoredToken): Promise<UpdateResult> {
+    return this.#run((claims) => this.#update(record, expectedVersion, previous, claims));
+  }
+
+  /**
+   * MongoDB: one `findOneAndUpdate` (see save-statement.ts) for a refresh, a first save and a
+   * versioned save; a save that changes nothing, or meets a taken key, takes a second round trip.
+   * FerretDB: its updates are not atomic, so an update still takes the claim (read, claim, write,
+   * release); a first save is one indexed insert instead of a lookup that scans the collection.
+   */
+  save(plan: SavePlan): Promise<SaveOutcome> {
+    return this.#run((claims) => (claims ? this.#saveWithClaims(plan, claims) : this.#saveInOneStatement(plan)));
   }
 
   async delete(id: string): Promise<void> {
@@ -129,6 +123,101 @@ export class MongoBackend implements TokenBackend {
     return describeMongoError(error);
   }
 
+  async #saveInOneStatement(plan: SavePlan): Promise<SaveOutcome> {
+    if (plan.id === undefined && plan.key === null) return this.#insertPlanned(plan);
+    // With an id, the target is that record only if it is stored: no upsert, the fallback decides.
+    const upsert = plan.id === undefined && plan.insert !== null;
+    const { filter, update } = saveStatement(plan, upsert);
+    let result: ModifyResult<TokenDocument>;
+    try {
+      result = await this.#collection.findOneAndUpdate(filter, update, {
+        ...this.#readOptions(),
+        upsert,
+        returnDocument: 'after',
+        includeResultMetadata: true,
+      });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // Without an upsert only the update can break a key; with one, the read tells which did.
+      if (!upsert) return { status: 'duplicate', inserting: false };
+      return readThenWrite(plan, this.#primitive(null));
+    }
+    if (result.value) {
+      return { status: result.lastErrorObject?.updatedExisting === false ? 'inserted' : 'updated', record: fromDocument(result.value) };
+    }
+    // The filter left the target out (unchanged, sealed, stale) or there is none: read and decide.
+    return readThenWrite(plan, this.#primitive(null));
+  }
+
+  /**
+   * FerretDB looks up `k.*` by scanning the whole collection (only a filter on `_id` alone reaches
+   * SQLite's index), so a first save would scan everything to find nothing. The unique indexes,
+   * checked by SQLite on the insert itself, answer the same question: an insert that collides
+   * wrote nothing, and the save goes on as read + claim + write.
+   */
+  async #saveWithClaims(plan: SavePlan, claims: Claims): Promise<SaveOutcome> {
+    if (plan.id === undefined && plan.key === null) return this.#insertPlanned(plan);
+    if (plan.insert && (await this.#insert(plan.insert)) === 'inserted') return { status: 'inserted', record: plan.insert };
+    return readThenWrite(plan, this.#primitive(claims));
+  }
+
+  /** No id and no lookup key: nothing can be the target, so the save is an insert. */
+  async #insertPlanned(plan: SavePlan): Promise<SaveOutcome> {
+    if (!plan.insert) return { status: 'missing' };
+    return (await this.#insert(plan.insert)) === 'inserted'
+      ? { status: 'inserted', record: plan.insert }
+      : { status: 'duplicate', inserting: true };
+  }
+
+  #primitive(claims: Claims | null): AsyncPrimitive {
+    return {
+      getById: (id) => this.#getById(id),
+      findByKey: (key) => this.#findByKey(key),
+      insert: (record) => this.#insert(record),
+      update: (record, expectedVersion, previous) => this.#update(record, expectedVersion, previous, claims),
+    };
+  }
+
+  async #getById(id: string): Promise<StoredToken | null> {
+    const document = await this.#collection.findOne({ _id: id }, this.#readOptions());
+    return document && fromDocument(document);
+  }
+
+  async #findByKey(key: LookupKey): Promise<StoredToken | null> {
+    const field = KEY_FIELDS[key.kind];
+    // The value is hashed before it reaches the filter, so it can never act as an operator.
+    const document = await this.#collection.findOne({ [field]: hashKey(key.value) }, this.#readOptions());
+    return document && fromDocument(document);
+  }
+
+  async #insert(record: StoredToken): Promise<InsertResult> {
+    try {
+      await this.#collection.insertOne(toDocument(record), { maxTimeMS: this.#timeoutMs });
+      return 'inserted';
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  async #update(record: StoredToken, expectedVersion: number, previous: StoredToken, claims: Claims | null): Promise<UpdateResult> {
+    const next = toDocument(record);
+    const { _id, ...replacement } = next;
+    const claim = claims ? await claims.acquire(next, expectedVersion, previous) : null;
+    if (claim === 'stale') return 'stale';
+    let updated = false;
+    try {
+      const result = await this.#collection.replaceOne({ _id, version: expectedVersion }, replacement, { maxTimeMS: this.#timeoutMs });
+      updated = result.matchedCount > 0;
+      return updated ? 'updated' : 'stale';
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return 'duplicate';
+      throw error;
+    } finally {
+      if (claim) await claims?.release(_id, expectedVersion, claim.owner, updated);
+    }
+  }
+
   #readOptions() {
     return { ...READ_OPTIONS, maxTimeMS: this.#timeoutMs };
   }
@@ -151,7 +240,9 @@ export class MongoBackend implements TokenBackend {
   async #prepare(): Promise<Claims | null> {
     await this.#createIndexes();
     const info = await this.#collection.db.command({ buildInfo: 1 });
-    return typeof info.ferretdbVersion === 'string' ? new Claims(this.#claimCollection, this.#collection, this.#timeoutMs) : null;
+    return typeof info.ferretdbVersion === 'string' && !this.#assumeAtomic
+      ? new Claims(this.#claimCollection, this.#collection, this.#timeoutMs)
+      : null;
   }
 
   async #createIndexes(): Promise<void> {

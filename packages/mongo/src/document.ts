@@ -32,18 +32,20 @@ export function toDocument(record: StoredToken): TokenDocument {
 
 /** Reads a stored document back; anything not shaped like one of ours is CORRUPT, never guessed at. */
 export function fromDocument(document: Record<string, unknown>): StoredToken {
-  const id = document._id;
+  // Own fields only: a missing field must read as null even under a polluted Object.prototype.
+  const own = (name: string): unknown => (Object.hasOwn(document, name) ? document[name] : undefined);
+  const id = own('_id');
   if (typeof id !== 'string') throw corrupt('a document has a non-string _id');
-  const version = asNumber(document.version);
+  const version = asNumber(own('version'));
   if (version === null || !Number.isSafeInteger(version) || version < 1) throw corrupt('a document has no valid version');
   const record = { id, version } as StoredToken;
   for (const field of STRING_FIELDS) {
-    const value = document[field];
+    const value = own(field);
     if (value === undefined || value === null) record[field] = null;
     else if (typeof value === 'string') record[field] = value;
     else throw corrupt(`a document has a non-string ${field}`);
   }
-  const expiry = document.expiryTime;
+  const expiry = own('expiryTime');
   if (expiry === undefined || expiry === null) record.expiryTime = null;
   else {
     const value = asNumber(expiry);

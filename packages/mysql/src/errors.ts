@@ -3,6 +3,8 @@ import { BackendFailure } from '@tokens/core';
 export const ER_DUP_ENTRY = 1062;
 export const ER_NO_SUCH_TABLE = 1146;
 export const ER_BAD_FIELD_ERROR = 1054;
+export const ER_SP_ALREADY_EXISTS = 1304;
+export const ER_SP_DOES_NOT_EXIST = 1305;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 const ER_LOCK_DEADLOCK = 1213;
 
@@ -26,6 +28,17 @@ function codeOf(error: unknown): string | undefined {
 export function isLockConflict(error: unknown): boolean {
   const errno = errnoOf(error);
   return errno === ER_LOCK_DEADLOCK || errno === ER_LOCK_WAIT_TIMEOUT;
+}
+
+/**
+ * Refusals of a missing privilege on a routine: 1044 (no CREATE ROUTINE on the database), 1142,
+ * 1227, 1370 (no EXECUTE or ALTER ROUTINE on it), 1449 (a definer that no longer exists).
+ */
+const ROUTINE_DENIED = new Set([1044, 1142, 1227, 1370, 1449]);
+
+export function isAccessDenied(error: unknown): boolean {
+  const errno = errnoOf(error);
+  return errno !== undefined && ROUTINE_DENIED.has(errno);
 }
 
 export function isQueryTimeout(error: unknown): boolean {

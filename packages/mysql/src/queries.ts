@@ -1,12 +1,6 @@
 import type { LookupKind } from '@tokens/core';
-import { quote } from './schema.js';
-
-export const KEY_COLUMN: Record<LookupKind, string> = {
-  user: 'user_key',
-  access: 'access_key',
-  refresh: 'refresh_key',
-  grant: 'grant_key',
-};
+import { callStatement } from './save-procedure.js';
+import { KEY_COLUMN, quote } from './schema.js';
 
 /** Column order of the writes (see rows.ts, which builds the values in the same order). */
 export const WRITE_COLUMNS = [
@@ -34,6 +28,8 @@ export interface Queries {
   findByKey: Record<LookupKind, string>;
   insert: string;
   update: string;
+  /** The CALL of the one-round-trip save procedure. */
+  save: string;
   delete: string;
   list: string;
   clear: string;
@@ -48,6 +44,7 @@ export function queriesFor(table: string): Queries {
     findByKey: { user: findBy('user'), access: findBy('access'), refresh: findBy('refresh'), grant: findBy('grant') },
     insert: `INSERT INTO ${t} (${WRITE_COLUMNS.join(', ')}) VALUES (${WRITE_COLUMNS.map(() => '?').join(', ')})`,
     update: `UPDATE ${t} SET ${updated.map((column) => `${column} = ?`).join(', ')} WHERE id = ? AND version = ?`,
+    save: callStatement(table),
     delete: `DELETE FROM ${t} WHERE id = ?`,
     list: `SELECT ${READ_COLUMNS} FROM ${t}`,
     // Not TRUNCATE: that is DDL (implicit commit, needs the DROP privilege).

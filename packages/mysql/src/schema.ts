@@ -1,3 +1,13 @@
+import type { LookupKind } from '@tokens/core';
+
+/** The unique hashed-key column of each lookup kind. */
+export const KEY_COLUMN: Record<LookupKind, string> = {
+  user: 'user_key',
+  access: 'access_key',
+  refresh: 'refresh_key',
+  grant: 'grant_key',
+};
+
 /** Bumped when the table layout changes; a store refuses tables of a newer version than it knows. */
 export const SCHEMA_VERSION = 1;
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { MariaDbServer } from '@tokens/test-servers';
 import mysql, { type Connection } from 'mysql2/promise';
 import { createMysqlStore, type MysqlStoreOptions } from '../src/index.js';
+import { procedureName } from '../src/save-procedure.js';
 
 export function connectionOptions(server: MariaDbServer) {
   return { host: server.host, port: server.port, user: server.user, password: server.password, database: server.database };
@@ -35,6 +36,7 @@ export async function dropTables(server: MariaDbServer, tables: readonly string[
   try {
     for (const table of tables) {
       await connection.query(`DROP TABLE IF EXISTS \`${table}\``);
+      await connection.query(`DROP PROCEDURE IF EXISTS \`${procedureName(table)}\``);
       await connection.execute('DELETE FROM `_tokens_schema` WHERE namespace = ?', [table]).catch(() => {});
     }
   } finally {

@@ -1,10 +1,16 @@
+import { join } from 'node:path';
 import { isTokenStoreError } from '@tokens/core';
-import { startMariaDb } from '@tokens/test-servers';
+import { runRacingSavers, startMariaDb } from '@tokens/test-servers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropTables, freshNamespace, openStore, rawRows } from './helpers.js';
+import { connectionOptions, dropTables, freshNamespace, openStore, rawRows } from './helpers.js';
 
 const server = await startMariaDb();
 afterAll(() => server?.dispose());
+
+const CHILD = join(import.meta.dirname, 'fixtures', 'race-child.mjs');
+const WORKERS = 4;
+const USERS = 50;
+const SAVES = 200;
 
 /** Two "app servers": separate pools on one table. */
 describe.skipIf(!server)('mysql: two store instances racing', () => {
@@ -16,6 +22,24 @@ describe.skipIf(!server)('mysql: two store instances racing', () => {
     tables.push(namespace);
     return [openStore(server, { namespace }), openStore(server, { namespace })] as const;
   };
+
+  // Every save here goes through the one-round-trip save procedure (the built dist, as users run it).
+  it('4 processes × 200 racing saves over 50 users: exactly 50 records, every save counted in the versions', async () => {
+    const namespace = freshNamespace();
+    tables.push(namespace);
+    const options = JSON.stringify({ ...connectionOptions(server), namespace });
+    const expected = await runRacingSavers(
+      Array.from({ length: WORKERS }, (_, worker) => [CHILD, options, String(worker), String(USERS), String(SAVES)]),
+    );
+    expect(expected.size).toBe(USERS);
+    expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);
+    expect(await rawRows(server, namespace)).toHaveLength(USERS);
+    await using store = openStore(server, { namespace });
+    const tokens = await store.getTokens();
+    expect(new Set(tokens.map((token) => token.userSignature)).size).toBe(USERS);
+    // Each save changes the access token: one version per save, none lost.
+    for (const token of tokens) expect(token.version, `saves of ${token.userSignature}`).toBe(expected.get(token.userSignature!));
+  });
 
   it('racing first saves of the same users end as one record per user', async () => {
     const [a, b] = twoStores();

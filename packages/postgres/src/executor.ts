@@ -142,7 +142,7 @@ export class Executor {
    * retried (the server rolled the statement back); `idempotent` statements are also retried once
    * on a broken connection (a pooled connection may have died with a server restart).
    */
-  async execute(deadline: Deadline, statement: Statement, values: SqlValue[], idempotent: boolean): Promise<pg.QueryArrayResult> {
+  async execute(deadline: Deadline, statement: Statement | string, values: SqlValue[], idempotent: boolean): Promise<pg.QueryArrayResult> {
     let brokenRetries = idempotent ? 1 : 0;
     for (let attempt = 1; ; attempt++) {
       const lease = await this.acquire(deadline);

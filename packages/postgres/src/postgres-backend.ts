@@ -1,9 +1,10 @@
 import { inspect } from 'node:util';
-import type { InsertResult, LookupKey, StoredToken, TokenBackend, UpdateResult } from '@tokens/core';
-import { hashKey, LOOKUP_FIELD } from '@tokens/core';
+import type { InsertResult, LookupKey, SaveOutcome, SavePlan, StoredToken, TokenBackend, UpdateResult } from '@tokens/core';
+import { applySavePlan, BackendFailure, hashKey, LOOKUP_FIELD } from '@tokens/core';
 import { describePostgresError, sqlStateOf, toBackendFailure, UNDEFINED_TABLE, UNIQUE_VIOLATION } from './errors.js';
 import { type Connections, type Deadline, Executor } from './executor.js';
 import { fromRow, writeValues } from './rows.js';
+import { CURRENT, fitsOneStatement, isUpsert, SaveStatements, WRITTEN } from './save-statement.js';
 import { setUpSchema } from './setup.js';
 import { type Statements, statementsFor } from './statements.js';
 
@@ -28,6 +29,7 @@ export class PostgresBackend implements TokenBackend {
   readonly #ownsPool: boolean;
   readonly #executor: Executor;
   readonly #statements: Statements;
+  readonly #saves: SaveStatements;
   #schemaReady: Promise<void> | undefined;
   #schemaSetUp = false;
 
@@ -38,6 +40,7 @@ export class PostgresBackend implements TokenBackend {
     this.#ownsPool = options.ownsPool;
     this.#executor = new Executor(connections, options.operationTimeoutMs);
     this.#statements = statementsFor(options.schema, options.namespace);
+    this.#saves = new SaveStatements(options.schema, options.namespace);
   }
 
   getById(id: string): Promise<StoredToken | null> {
@@ -79,6 +82,50 @@ export class PostgresBackend implements TokenBackend {
         throw error;
       }
     });
+  }
+
+  /** One statement (see save-statement.ts); a plan it cannot express is applied as a read, then a write. */
+  save(plan: SavePlan): Promise<SaveOutcome> {
+    if (!fitsOneStatement(plan)) return this.#saveInTwoSteps(plan);
+    const { statement, values } = this.#saves.prepare(plan);
+    return this.#run(async (deadline) => {
+      let rows: (string | null)[][];
+      try {
+        ({ rows } = await this.#executor.execute(deadline, statement, values, false));
+      } catch (error) {
+        // Another record holds a unique key of the result: the statement, and so the save, wrote
+        // nothing. An upsert cannot tell whether it was inserting: say so, and core asks once more.
+        if (sqlStateOf(error) === UNIQUE_VIOLATION) return { status: 'duplicate', inserting: isUpsert(plan) };
+        throw error;
+      }
+      const row = rows[0];
+      if (!row) return plan.insert ? { status: 'duplicate', inserting: true } : { status: 'missing' };
+      const from = row[row.length - 1];
+      if (from === WRITTEN) {
+        const record = fromRow(row);
+        // A new record is at version 1; an update is at a stored version + 1 (versions start at 1).
+        return { status: record.version === 1 && plan.insert ? 'inserted' : 'updated', record };
+      }
+      if (from !== CURRENT) throw new BackendFailure('UNAVAILABLE', 'the save statement gave an answer this package does not know');
+      // Not written: core's rules on the snapshot's target say why (sealed, stale, unchanged). If
+      // they would write, the row changed between the snapshot and the write: nothing written, run again.
+      const planned = applySavePlan(plan, fromRow(row));
+      return planned.write === 'none' ? planned.outcome : { status: 'retry' };
+    });
+  }
+
+  async #saveInTwoSteps(plan: SavePlan): Promise<SaveOutcome> {
+    const target = (plan.id === undefined ? null : await this.getById(plan.id)) ?? (plan.key ? await this.findByKey(plan.key) : null);
+    const planned = applySavePlan(plan, target);
+    if (planned.write === 'none') return planned.outcome;
+    if (planned.write === 'insert') {
+      return (await this.insert(planned.record)) === 'inserted'
+        ? { status: 'inserted', record: planned.record }
+        : { status: 'duplicate', inserting: true };
+    }
+    const result = await this.update(planned.record, planned.previous.version);
+    if (result === 'updated') return { status: 'updated', record: planned.record };
+    return result === 'duplicate' ? { status: 'duplicate', inserting: false } : { status: 'retry' };
   }
 
   delete(id: string): Promise<void> {

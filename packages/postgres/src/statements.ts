@@ -51,7 +51,7 @@ export interface Statements {
  * The name is derived from the text: pg refuses one name for two texts on a connection, and a
  * caller's pool may serve stores of several schemas and namespaces.
  */
-function named(text: string): Statement {
+export function named(text: string): Statement {
   return { name: `tokens_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text };
 }
 

@@ -1,23 +1,10 @@
 import { hashKey } from '@tokens/core';
 import { startPostgres } from '@tokens/test-servers';
-import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropTables, freshNamespace, openStore, rawClient } from './helpers.js';
+import { dropTables, freshNamespace, openStore, rawClient, waitForLockWait } from './helpers.js';
 
 const server = await startPostgres();
 afterAll(() => server?.dispose());
-
-/** Waits until a backend of the store's pool waits for a lock. */
-async function waitForLockWait(observer: pg.Client): Promise<void> {
-  for (;;) {
-    const { rows } = await observer.query(
-      `SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-       WHERE NOT l.granted AND a.application_name = '@tokens/postgres'`,
-    );
-    if (rows[0].waiting > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe.skipIf(!server)('postgres: deadlocks', () => {
   if (!server) return;

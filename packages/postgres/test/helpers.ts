@@ -45,3 +45,15 @@ export function dropTables(server: PostgresServer, tables: readonly string[], sc
     }
   });
 }
+
+/** Waits until a connection of a store (application_name '@tokens/postgres') waits for a lock. */
+export async function waitForLockWait(observer: pg.Client): Promise<void> {
+  for (;;) {
+    const { rows } = await observer.query(
+      `SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+       WHERE NOT l.granted AND a.application_name = '@tokens/postgres'`,
+    );
+    if (rows[0].waiting > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -4,7 +4,7 @@ import { startPostgres } from '@tokens/test-servers';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresStore, type PostgresStoreOptions } from '../src/index.js';
-import { connectionOptions, dropTables, freshNamespace } from './helpers.js';
+import { connectionOptions, dropTables, freshNamespace, rawClient, waitForLockWait } from './helpers.js';
 
 const server = await startPostgres();
 afterAll(() => server?.dispose());
@@ -91,17 +91,25 @@ describe.skipIf(!server)('postgres connections', () => {
   it('connects with a url and passes core options through (maxSaveAttempts)', async () => {
     const table = namespace();
     await using store = createPostgresStore({ url: server.url, namespace: table, maxSaveAttempts: 1 });
-    await store.saveToken({ userSignature: 'u', accessToken: 'a' });
+    const saved = await store.saveToken({ userSignature: 'u', accessToken: 'a' });
     expect(await store.getTokens()).toHaveLength(1);
-    // With one attempt, a save that loses a race to a concurrent update gives up at once.
-    await using other = createPostgresStore({ url: server.url, namespace: table });
-    const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, index) => (index % 2 ? store : other).saveToken({ userSignature: 'u', accessToken: `a${index}` })),
-    );
-    const rejected = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-    for (const reason of rejected) expect(isTokenStoreError(reason, 'CONFLICT'), String(reason)).toBe(true);
-    // Ten writers on one row in one store collide; with the default 50 attempts none would give up.
-    expect(rejected.some((reason) => /gave up after 1 attempts/.test(String(reason)))).toBe(true);
+    // With one attempt, a versioned save whose row changes while it waits (nothing written, run
+    // again) gives up at once; with the default 50 it would run again and report the new version.
+    const other = await rawClient(server);
+    const observer = await rawClient(server);
+    try {
+      await other.query('BEGIN');
+      await other.query(`UPDATE "${table}" SET version = version + 1 WHERE id = $1`, [Buffer.from(saved.id)]);
+      const saving = store.saveToken({ userSignature: 'u', accessToken: 'b', version: saved.version }).catch((error: unknown) => error);
+      await waitForLockWait(observer);
+      await other.query('COMMIT');
+      const reason = await saving;
+      expect(isTokenStoreError(reason, 'CONFLICT'), String(reason)).toBe(true);
+      expect(String(reason)).toMatch(/gave up after 1 attempts/);
+    } finally {
+      await other.end();
+      await observer.end();
+    }
   });
 
   it('never shows the password or url when inspected or in errors', async () => {

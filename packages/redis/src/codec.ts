@@ -20,13 +20,129 @@ export function encodeToken(record: StoredToken): string[] {
   return fields;
 }
 
+/**
+ * The fields the scripts read with HMGET, in this order: a positional reply carries no field names
+ * and holds no unknown field, about half the strings of HGETALL to convert in Lua and to parse here.
+ */
+export const READ_FIELDS = ['id', 'version', ...DATA_FIELDS] as const;
+
+/** Where each field is in a positional read. */
+export const READ_POSITION: Readonly<Record<(typeof READ_FIELDS)[number], number>> = Object.fromEntries(
+  READ_FIELDS.map((field, i) => [field, i]),
+) as Record<(typeof READ_FIELDS)[number], number>;
+
+/** The fields as HMGET returns them in {@link READ_FIELDS} order; `null` when the hash holds none of them. */
+export function decodeFields(values: readonly (string | null)[]): StoredToken | null {
+  const [id, version, userSignature, clientId, clientSecret, redirectUrl, grantToken, refreshToken, accessToken, apiDomain, expiryTime] =
+    values;
+  if (id == null && values.every((value) => value == null)) return null;
+  return tokenOf(
+    id ?? undefined,
+    version ?? undefined,
+    expiryTime ?? undefined,
+    userSignature ?? null,
+    clientId ?? null,
+    clientSecret ?? null,
+    redirectUrl ?? null,
+    grantToken ?? null,
+    refreshToken ?? null,
+    accessToken ?? null,
+    apiDomain ?? null,
+  );
+}
+
 /** A hash as HGETALL returns it (a flat array from a script, an object from ioredis); `null` if empty. */
 export function decodeToken(raw: readonly string[] | Record<string, string> | null | undefined): StoredToken | null {
-  // Own fields only, in an object without a prototype: ioredis' HGETALL object inherits from
-  // Object.prototype, and a polluted one (`Object.prototype.userSignature = ...`) must not add fields.
-  const hash = Array.isArray(raw) ? pairsToObject(raw) : raw ? (Object.assign(Object.create(null), raw) as Record<string, string>) : raw;
-  if (!hash || Object.keys(hash).length === 0) return null;
-  const { id, version, expiryTime } = hash;
+  if (!raw) return null;
+  // Own enumerable fields only: ioredis' HGETALL object inherits from Object.prototype, and a
+  // polluted one (`Object.prototype.userSignature = ...`) must not add fields.
+  return fromPairs(Array.isArray(raw) ? raw : pairsOf(raw as Record<string, string>));
+}
+
+/**
+ * One pass over the pairs into locals, then one object literal: every lookup decodes a hash, and
+ * this is several times cheaper than building an intermediate object. Fields it does not know
+ * (`idx:*`, anything newer) are skipped; a repeated field keeps its last value.
+ */
+function fromPairs(pairs: readonly string[]): StoredToken | null {
+  if (pairs.length < 2) return null;
+  let id: string | undefined;
+  let version: string | undefined;
+  let expiryTime: string | undefined;
+  let userSignature: string | null = null;
+  let clientId: string | null = null;
+  let clientSecret: string | null = null;
+  let redirectUrl: string | null = null;
+  let grantToken: string | null = null;
+  let refreshToken: string | null = null;
+  let accessToken: string | null = null;
+  let apiDomain: string | null = null;
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const value = pairs[i + 1] as string;
+    switch (pairs[i]) {
+      case 'id':
+        id = value;
+        break;
+      case 'version':
+        version = value;
+        break;
+      case 'userSignature':
+        userSignature = value;
+        break;
+      case 'clientId':
+        clientId = value;
+        break;
+      case 'clientSecret':
+        clientSecret = value;
+        break;
+      case 'redirectUrl':
+        redirectUrl = value;
+        break;
+      case 'grantToken':
+        grantToken = value;
+        break;
+      case 'refreshToken':
+        refreshToken = value;
+        break;
+      case 'accessToken':
+        accessToken = value;
+        break;
+      case 'expiryTime':
+        expiryTime = value;
+        break;
+      case 'apiDomain':
+        apiDomain = value;
+        break;
+    }
+  }
+  return tokenOf(
+    id,
+    version,
+    expiryTime,
+    userSignature,
+    clientId,
+    clientSecret,
+    redirectUrl,
+    grantToken,
+    refreshToken,
+    accessToken,
+    apiDomain,
+  );
+}
+
+function tokenOf(
+  id: string | undefined,
+  version: string | undefined,
+  expiryTime: string | undefined,
+  userSignature: string | null,
+  clientId: string | null,
+  clientSecret: string | null,
+  redirectUrl: string | null,
+  grantToken: string | null,
+  refreshToken: string | null,
+  accessToken: string | null,
+  apiDomain: string | null,
+): StoredToken {
   if (id === undefined) throw corrupt('a token hash has no id');
   const parsedVersion = parseInteger(version);
   if (parsedVersion === null || parsedVersion < 1) throw corrupt('a token hash has no valid version');
@@ -35,26 +151,31 @@ export function decodeToken(raw: readonly string[] | Record<string, string> | nu
   return {
     id,
     version: parsedVersion,
-    userSignature: hash.userSignature ?? null,
-    clientId: hash.clientId ?? null,
-    clientSecret: hash.clientSecret ?? null,
-    redirectUrl: hash.redirectUrl ?? null,
-    grantToken: hash.grantToken ?? null,
-    refreshToken: hash.refreshToken ?? null,
-    accessToken: hash.accessToken ?? null,
+    userSignature,
+    clientId,
+    clientSecret,
+    redirectUrl,
+    grantToken,
+    refreshToken,
+    accessToken,
     expiryTime: parsedExpiry,
-    apiDomain: hash.apiDomain ?? null,
+    apiDomain,
   };
 }
 
-function pairsToObject(pairs: readonly string[]): Record<string, string> {
-  const hash: Record<string, string> = Object.create(null);
-  for (let i = 0; i + 1 < pairs.length; i += 2) hash[pairs[i] as string] = pairs[i + 1] as string;
-  return hash;
+function pairsOf(hash: Record<string, string>): string[] {
+  const pairs: string[] = [];
+  for (const name of Object.keys(hash)) pairs.push(name, hash[name] as string);
+  return pairs;
 }
 
+/** 1 to 16 ASCII digits as a safe integer, else null (no regular expression: this runs on every read). */
 function parseInteger(text: string | undefined): number | null {
-  if (text === undefined || !/^\d{1,16}$/.test(text)) return null;
+  if (text === undefined || text.length === 0 || text.length > 16) return null;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) return null;
+  }
   const value = Number(text);
   return Number.isSafeInteger(value) ? value : null;
 }

@@ -1,5 +1,6 @@
 import { BackendFailure } from '@tokens/core';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { withinDeadline } from './deadlines.js';
 
 export interface ConnectionOptions {
   url?: string;
@@ -75,7 +76,16 @@ export function watch(client: Redis | Cluster): void {
 }
 
 /** Runs one round trip within the operation timeout, waiting (bounded) for a connection first. */
-export async function withinTimeout<T>(client: Redis | Cluster, timeoutMs: number, command: () => Promise<T>): Promise<T> {
+export function withinTimeout<T>(client: Redis | Cluster, timeoutMs: number, command: () => Promise<T>): Promise<T> {
+  // The common case, a connected client, with no timer of its own per round trip (see deadlines.ts).
+  if (client.status === 'ready') {
+    watch(client);
+    return withinDeadline(timeoutMs, command);
+  }
+  return afterConnecting(client, timeoutMs, command);
+}
+
+async function afterConnecting<T>(client: Redis | Cluster, timeoutMs: number, command: () => Promise<T>): Promise<T> {
   if (client.status === 'end') throw new BackendFailure('UNAVAILABLE', 'the Redis client is closed');
   watch(client);
   const refused = authFailures.get(client);
@@ -152,6 +162,11 @@ export function describeRedisError(error: unknown): { code: 'UNAVAILABLE' | 'COR
   if (name === 'ReplyError') {
     const word = /^[A-Z]{2,20}\b/.exec(text)?.[0] ?? 'ERR';
     if (word === 'WRONGTYPE') return { code: 'CORRUPT', reason: 'a key of this namespace holds a value of the wrong type' };
+    // A script touching a key that is no longer (or not yet) on its node: the slot is migrating.
+    if (/non local key|not local/.test(text))
+      return { code: 'UNAVAILABLE', reason: 'Redis refused the script: its slot is being migrated (reshard)' };
+    if (word === 'TRYAGAIN')
+      return { code: 'UNAVAILABLE', reason: 'Redis refused the command (TRYAGAIN): its slot is being migrated (reshard)' };
     return { code: 'UNAVAILABLE', reason: `Redis refused the command (${word})` };
   }
   if (name === 'MaxRetriesPerRequestError') return { code: 'UNAVAILABLE', reason: 'Redis is unreachable (the connection was lost)' };

@@ -2,15 +2,19 @@ import {
   type InsertResult,
   LOOKUP_FIELD,
   type LookupKey,
+  type SaveOutcome,
+  type SavePlan,
   type StoredToken,
   type TokenBackend,
   type UpdateResult,
   uniqueKeysOf,
 } from '@tokens/core';
 import type { Cluster, Redis } from 'ioredis';
-import { decodeToken, encodeToken } from './codec.js';
+import { decodeFields, decodeToken, encodeToken } from './codec.js';
 import { closeOwnClient, describeRedisError, watch, withinTimeout } from './connection.js';
+import { type Durability, writeDurably } from './durability.js';
 import { KeySpace, KINDS } from './keys.js';
+import { outcomeOf, saveArgs, savedSomething, saveInTwoSteps, scriptCanRun } from './save.js';
 import { defineScripts, type ScriptClient } from './scripts.js';
 
 export interface RedisBackendOptions {
@@ -20,9 +24,14 @@ export interface RedisBackendOptions {
   operationTimeoutMs: number;
   /** Tokens per round trip when listing or clearing a namespace. */
   batchSize?: number;
+  /** WAIT for replicas after every write (see durability.ts); none by default. */
+  durability?: Durability;
 }
 
 const DEFAULT_BATCH_SIZE = 500;
+const WROTE = (result: unknown) => result === 1;
+// A clear batch reports how many are left, not whether it removed any.
+const ALWAYS = () => true;
 
 /** The Redis primitive: one hash per token, one key per unique value, a set of refs; see keys.ts. */
 export class RedisBackend implements TokenBackend {
@@ -33,6 +42,7 @@ export class RedisBackend implements TokenBackend {
   readonly #owned: boolean;
   readonly #timeoutMs: number;
   readonly #batchSize: number;
+  readonly #durability: Durability | undefined;
 
   constructor(client: Redis | Cluster, options: RedisBackendOptions) {
     this.namespace = options.namespace;
@@ -43,6 +53,7 @@ export class RedisBackend implements TokenBackend {
     this.#owned = options.owned;
     this.#timeoutMs = options.operationTimeoutMs;
     this.#batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.#durability = options.durability;
   }
 
   async getById(id: string): Promise<StoredToken | null> {
@@ -53,27 +64,33 @@ export class RedisBackend implements TokenBackend {
 
   async findByKey(key: LookupKey): Promise<StoredToken | null> {
     const hash = await this.#send(() => this.#client.tokensFind(1, this.keys.index(key.kind, key.value), this.keys.tokenPrefix));
-    const record = decodeToken(hash as string[] | null);
+    const record = hash ? decodeFields(hash as (string | null)[]) : null;
     // The index names a digest; the record itself must hold the value (it always does unless the
     // data was altered behind the store's back).
     return record && record[LOOKUP_FIELD[key.kind]] === key.value ? record : null;
   }
 
   async insert(record: StoredToken): Promise<InsertResult> {
-    const result = await this.#send(() => this.#client.tokensInsert(...this.#writeArgs(record)));
+    const result = await this.#write('tokensInsert', this.#writeArgs(record));
     return result === 1 ? 'inserted' : 'duplicate';
   }
 
   async update(record: StoredToken, expectedVersion: number): Promise<UpdateResult> {
     const [count, ...keysAndArgs] = this.#writeArgs(record);
     const fields = keysAndArgs.splice(count + 3);
-    const result = await this.#send(() => this.#client.tokensUpdate(count, ...keysAndArgs, String(expectedVersion), ...fields));
+    const result = await this.#write('tokensUpdate', [count, ...keysAndArgs, String(expectedVersion), ...fields]);
     return result === 1 ? 'updated' : result === -1 ? 'duplicate' : 'stale';
+  }
+
+  /** The whole save in one script: one round trip, no read before it (see save.ts and SAVE in scripts.ts). */
+  async save(plan: SavePlan): Promise<SaveOutcome> {
+    if (!scriptCanRun(plan)) return saveInTwoSteps(plan, this);
+    return outcomeOf(await this.#write('tokensSave', saveArgs(this.keys, plan), savedSomething), plan);
   }
 
   async delete(id: string): Promise<void> {
     const { keys } = this;
-    await this.#send(() => this.#client.tokensDelete(2, keys.token(id), keys.ids, keys.ref(id), keys.tokenPrefix, keys.indexPrefix));
+    await this.#write('tokensDelete', [2, keys.token(id), keys.ids, keys.ref(id), keys.tokenPrefix, keys.indexPrefix]);
   }
 
   /** SSCAN in batches, each with its hashes in the same script: memory and time per round trip stay bounded. */
@@ -98,7 +115,7 @@ export class RedisBackend implements TokenBackend {
     const { keys } = this;
     let left: unknown;
     do {
-      left = await this.#send(() => this.#client.tokensClearBatch(1, keys.ids, keys.tokenPrefix, keys.indexPrefix, this.#batchSize));
+      left = await this.#write('tokensClearBatch', [1, keys.ids, keys.tokenPrefix, keys.indexPrefix, this.#batchSize], ALWAYS);
     } while (typeof left === 'number' && left > 0);
   }
 
@@ -129,6 +146,19 @@ export class RedisBackend implements TokenBackend {
       keys.indexPrefix,
       ...encodeToken(record),
     ];
+  }
+
+  /**
+   * Every write script goes through here: with `durability` the script and a WAIT travel in one
+   * round trip, and a write the replicas did not confirm fails. `wrote` tells a result that changed
+   * something (default: 1) from one that changed nothing, which needs no confirmation.
+   */
+  #write(script: string, keysAndArgs: [number, ...(string | number)[]], wrote: (result: unknown) => boolean = WROTE): Promise<unknown> {
+    const durability = this.#durability;
+    if (durability) return this.#send(() => writeDurably(this.#client, durability, script, keysAndArgs, wrote));
+    const run = (this.#client as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>)[script];
+    if (!run) throw new Error(`the Redis script ${script} is not defined`);
+    return this.#send(() => run.apply(this.#client, keysAndArgs));
   }
 
   #send<T>(command: () => Promise<T>): Promise<T> {

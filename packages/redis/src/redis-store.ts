@@ -1,7 +1,9 @@
 import { checkNamespace, createTokenStore, type TokenStore, TokenStoreError, type TokenStoreOptions } from '@tokens/core';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { createOwnClient } from './connection.js';
+import { checkDurability, type RedisDurability } from './durability.js';
 import { RedisBackend } from './redis-backend.js';
+import { SpreadBackend } from './spread/backend.js';
 
 /** The store options of core (`encryption`, ...) apply too. */
 export interface RedisStoreOptions extends TokenStoreOptions {
@@ -22,6 +24,18 @@ export interface RedisStoreOptions extends TokenStoreOptions {
    * UNAVAILABLE (default 5,000 ms); each round trip is bounded by it too.
    */
   operationTimeoutMs?: number;
+  /**
+   * Wait for replicas after every write (`WAIT`, in the write's round trip): an acknowledged save
+   * then survives a failover of its master. Off by default: an acknowledged save can be lost if its
+   * master dies before replicating it. See the README, "Durability and failover".
+   */
+  durability?: RedisDurability;
+  /**
+   * `'slot'` (default, the layout of 0.1.x): a namespace in one hash slot, every save one atomic
+   * script. `'spread'`: a namespace over many slots, hence over every master of a Cluster, with a
+   * claim protocol for uniqueness (lookups 2 round trips, saves several). See the README, "Spread layout".
+   */
+  layout?: 'slot' | 'spread';
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -31,6 +45,9 @@ export function createRedisStore(options: RedisStoreOptions = {}): TokenStore {
   const namespace = checkNamespace(options.namespace, 'redis');
   const connectTimeoutMs = checkTimeout(options.connectTimeoutMs, 'connectTimeoutMs');
   const operationTimeoutMs = checkTimeout(options.operationTimeoutMs, 'operationTimeoutMs');
+  const durability = checkDurability(options.durability, operationTimeoutMs);
+  const layout = options.layout ?? 'slot';
+  if (layout !== 'slot' && layout !== 'spread') invalid("layout must be 'slot' or 'spread'");
   const given = [options.client, options.url ?? options.options, options.cluster].filter((value) => value !== undefined);
   if (given.length > 1) invalid('give one of client, url/options or cluster');
   const owned = options.client === undefined;
@@ -38,7 +55,9 @@ export function createRedisStore(options: RedisStoreOptions = {}): TokenStore {
   // An owned client's errors surface through the operations; without a listener ioredis would also print them.
   if (owned) client.on('error', () => {});
   // The engine bounds the whole operation (every round trip and retry) by operationTimeoutMs.
-  return createTokenStore(new RedisBackend(client, { namespace, owned, operationTimeoutMs }), { ...options, operationTimeoutMs });
+  const settings = { namespace, owned, operationTimeoutMs, durability };
+  const backend = layout === 'spread' ? new SpreadBackend(client, settings) : new RedisBackend(client, settings);
+  return createTokenStore(backend, { ...options, operationTimeoutMs });
 }
 
 function checkTimeout(value: unknown, name: string): number {

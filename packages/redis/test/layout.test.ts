@@ -177,11 +177,14 @@ describe.skipIf(!server)('redis layout', () => {
     await store.deleteToken(warmUp.id);
     const commands = recordCommands(client);
     const saved = await store.saveToken(token());
-    // The store looks the token up first (by id, then by user), then inserts.
-    expect(commands).toEqual(['evalsha', 'evalsha']);
+    // One script looks the token up (by id, then by user) and inserts or updates it.
+    expect(commands).toEqual(['evalsha']);
     commands.length = 0;
     await store.saveToken({ id: saved.id, accessToken: 'new' });
-    expect(commands).toEqual(['hgetall', 'evalsha']);
+    expect(commands).toEqual(['evalsha']);
+    commands.length = 0;
+    await store.saveToken({ userSignature: saved.userSignature, accessToken: 'newer', version: 2 });
+    expect(commands).toEqual(['evalsha']);
     commands.length = 0;
     await store.deleteToken(saved.id);
     expect(commands).toEqual(['evalsha']);

@@ -1,3 +1,4 @@
+export { type CountingProxy, startCountingProxy } from './counting-proxy.js';
 export { deadlineToken, expectUnavailableWithinBound, type SlowServerCheck, timedFailure } from './deadline-check.js';
 export { expectUnavailableWhileDown, untilAnswers } from './faults.js';
 export { startFerretDb } from './ferretdb.js';
@@ -24,6 +25,8 @@ export type {
   MongoServer,
   MotoServer,
   PostgresServer,
+  RedisClusterNode,
+  RedisClusterOptions,
   RedisClusterServer,
   RedisServer,
   ServerHandle,

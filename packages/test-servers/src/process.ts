@@ -79,8 +79,11 @@ export class ServerProcess {
     }
   }
 
-  /** Sends the stop signal and waits for the exit; SIGKILL if a graceful stop takes too long. */
-  async stop(): Promise<void> {
+  /**
+   * Sends the stop signal (or `signal`: SIGKILL for a crash) and waits for the exit; SIGKILL if a
+   * graceful stop takes too long.
+   */
+  async stop(signal: NodeJS.Signals = this.stopSignal): Promise<void> {
     const child = this.#child;
     if (!child) return;
     this.#child = undefined;
@@ -89,7 +92,7 @@ export class ServerProcess {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
     });
-    child.kill(this.stopSignal);
+    child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);

@@ -7,7 +7,7 @@ import { createRedisStore } from '@tokens/redis';
 import { createSqliteStore } from '@tokens/sqlite';
 import { startRedis } from '@tokens/test-servers';
 import { CLIENT } from '../fixtures.js';
-import type { Prepared, RawDriver, Subject } from '../subject.js';
+import type { Connected, Endpoint, Prepared, RawDriver, Subject } from '../subject.js';
 
 /**
  * Encryption at rest: "ours" is the store with `encryption` on, and the "raw" column is the same
@@ -35,6 +35,10 @@ function plainDriver(plain: TokenStore): RawDriver {
     updateUser: (token) =>
       plain.saveToken({ userSignature: token.userSignature, accessToken: token.accessToken, expiryTime: token.expiryTime }),
     insert: (token) => plain.saveToken(token),
+    casUpdate: async ({ userSignature, accessToken, expiryTime }, version) => {
+      await plain.saveToken({ userSignature, accessToken, expiryTime, version });
+      return true;
+    },
     list: () => plain.getTokens(),
   };
 }
@@ -65,14 +69,27 @@ export const redisEncryptedSubject: Subject = {
   async open() {
     const server = await startRedis();
     if (!server) return 'redis-server is not installed (bash scripts/install-test-servers.sh)';
-    const store = createRedisStore({ url: server.url, encryption: encryption() });
-    const plain = createRedisStore({ url: server.url, namespace: 'plain' });
+    // One key pair for every connection to this server (the proxied one reads what this one wrote).
+    const keys = encryption();
+    const connect = async (at: Endpoint): Promise<Connected> => {
+      const url = `redis://${at.host}:${at.port}`;
+      const store = createRedisStore({ url, encryption: keys });
+      const plain = createRedisStore({ url, namespace: 'plain' });
+      return {
+        store,
+        raw: plainDriver(plain),
+        async close() {
+          await store.close();
+          await plain.close();
+        },
+      };
+    };
+    const main = await connect(server);
     return {
-      store,
-      raw: plainDriver(plain),
+      ...main,
+      server: { endpoint: server, connect },
       async close() {
-        await store.close();
-        await plain.close();
+        await main.close();
         await server.dispose();
       },
     };

@@ -21,7 +21,7 @@ export const fileSubject: Subject = {
     const byRefresh = new Map<string, OAuthToken>();
     const byId = new Map<string, OAuthToken>();
     const put = (token: OAuthToken) => {
-      const record = { ...token, id: String(byId.size) };
+      const record = { ...token, id: String(byId.size), version: 1 };
       appendFileSync(rawPath, `${JSON.stringify(record)}\n`);
       byUser.set(String(token.userSignature), record);
       byRefresh.set(String(token.refreshToken), record);
@@ -32,10 +32,10 @@ export const fileSubject: Subject = {
       return value ? { ...value } : null;
     };
     const lockPath = `${rawPath}.lock`;
-    const locked = (write: () => void) => {
+    const locked = <T>(write: () => T): T => {
       closeSync(openSync(lockPath, 'wx'));
       try {
-        write();
+        return write();
       } finally {
         unlinkSync(lockPath);
       }
@@ -52,6 +52,18 @@ export const fileSubject: Subject = {
         findById: (id) => fresh(byId.get(id)),
         updateUser: (token) => locked(() => appendFileSync(rawPath, `${JSON.stringify(token)}\n`)),
         insert: (token) => locked(() => put(token)),
+        // Under the lock: re-check the version (another process may have written), append, publish.
+        casUpdate: ({ userSignature, accessToken, expiryTime }, version) =>
+          locked(() => {
+            statSync(rawPath);
+            const record = byUser.get(userSignature);
+            if (!record?.id || record.version !== version) return false;
+            const next = { ...record, accessToken, expiryTime, version: version + 1 };
+            appendFileSync(rawPath, `${JSON.stringify(next)}\n`);
+            byUser.set(userSignature, next);
+            byId.set(record.id, next);
+            return true;
+          }),
         list: () => [...byId.values()].map((token) => ({ ...token })),
       },
       async close() {

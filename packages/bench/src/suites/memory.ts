@@ -14,7 +14,7 @@ export const memorySubject: Subject = {
     const byRefresh = new Map<string, OAuthToken>();
     const byId = new Map<string, OAuthToken>();
     const put = (token: OAuthToken, id = String(byId.size)) => {
-      const record = { ...token, id };
+      const record = { ...token, id, version: 1 };
       byUser.set(String(token.userSignature), record);
       byRefresh.set(String(token.refreshToken), record);
       byId.set(id, record);
@@ -30,6 +30,15 @@ export const memorySubject: Subject = {
         findById: (id) => copy(byId.get(id)),
         updateUser: (token) => byUser.set(String(token.userSignature), token),
         insert: (token) => put(token),
+        casUpdate: ({ userSignature, accessToken, expiryTime }, version) => {
+          const record = byUser.get(userSignature);
+          if (!record?.id || record.version !== version) return false;
+          const next = { ...record, accessToken, expiryTime, version: version + 1 };
+          byUser.set(userSignature, next);
+          byRefresh.set(String(next.refreshToken), next);
+          byId.set(record.id, next);
+          return true;
+        },
         list: () => [...byId.values()].map(copy),
       },
       async close() {},

@@ -30,6 +30,9 @@ export const sqliteSubject: Subject = {
     const upsert =
       db.prepare(`INSERT INTO raw_tokens VALUES (@id, @userSignature, @refreshToken, @accessToken, @clientId, @clientSecret, @expiryTime, @apiDomain, 1)
       ON CONFLICT(user_signature) DO UPDATE SET access_token = excluded.access_token, expiry_time = excluded.expiry_time, version = version + 1`);
+    const cas = db.prepare(
+      'UPDATE raw_tokens SET access_token = @accessToken, expiry_time = @expiryTime, version = version + 1 WHERE user_signature = @userSignature AND version = @version',
+    );
     const list = db.prepare('SELECT * FROM raw_tokens');
     let nextId = 0;
     const row = (token: Record<string, unknown>) => ({
@@ -55,6 +58,8 @@ export const sqliteSubject: Subject = {
         findById: (id) => byId.get(id),
         updateUser: (token) => upsert.run(row({ ...token })),
         insert: (token) => insert.run(row({ ...token })),
+        casUpdate: ({ userSignature, accessToken, expiryTime }, version) =>
+          cas.run({ userSignature, accessToken, expiryTime, version }).changes === 1,
         list: () => list.all(),
       },
       async close() {

@@ -45,7 +45,12 @@ export type SaveOutcome =
   | { status: 'stale'; version: number }
   | { status: 'duplicate'; inserting: boolean }
   /** The backend lost a race it could not serialize (nothing written): core runs the plan again. */
-  | { status: 'retry' };
+  | { status: 'retry' }
+  /**
+   * The target changed between the backend's read and its conditional write (nothing written):
+   * `CONFLICT` for a versioned plan (the caller's read is out of date), run again otherwise.
+   */
+  | { status: 'changed' };
 
 /** What `applySavePlan` decided: an outcome, or a write for the backend to make (then its outcome). */
 export type PlannedWrite =
@@ -100,7 +105,41 @@ export function applySavePlanWith(plan: SavePlan, primitive: SyncPrimitive): Sav
       ? { status: 'inserted', record: planned.record }
       : { status: 'duplicate', inserting: true };
   }
-  const result = primitive.update(planned.record, planned.previous.version, planned.previous);
-  if (result === 'updated') return { status: 'updated', record: planned.record };
-  return result === 'duplicate' ? { status: 'duplicate', inserting: false } : { status: 'retry' };
+  return updateOutcome(planned.record, primitive.update(planned.record, planned.previous.version, planned.previous));
+}
+
+/** A backend's own primitive calls, asynchronous (without the per-operation deadline: the caller holds it). */
+export interface AsyncPrimitive {
+  getById(id: string): Promise<StoredToken | null>;
+  findByKey(key: LookupKey): Promise<StoredToken | null>;
+  insert(record: StoredToken): Promise<InsertResult>;
+  update(record: StoredToken, expectedVersion: number, previous: StoredToken): Promise<UpdateResult>;
+}
+
+/**
+ * The two-step save (find the target, then a conditional write) inside a backend's `save`, for the
+ * plans its one statement cannot settle: the rules are `applySavePlan`'s, the atomicity the
+ * conditional write's. A write that lost a race wrote nothing (`changed`).
+ */
+export async function readThenWrite(plan: SavePlan, primitive: AsyncPrimitive): Promise<SaveOutcome> {
+  const byId = plan.id === undefined ? null : await primitive.getById(plan.id);
+  const target = byId ?? (plan.key ? await primitive.findByKey(plan.key) : null);
+  return writeToTarget(plan, target, primitive);
+}
+
+/** Rules 2-5 of the plan on a target already read (`null`: none), and the conditional write they call for. */
+export async function writeToTarget(plan: SavePlan, target: StoredToken | null, primitive: AsyncPrimitive): Promise<SaveOutcome> {
+  const planned = applySavePlan(plan, target);
+  if (planned.write === 'none') return planned.outcome;
+  if (planned.write === 'insert') {
+    return (await primitive.insert(planned.record)) === 'inserted'
+      ? { status: 'inserted', record: planned.record }
+      : { status: 'duplicate', inserting: true };
+  }
+  return updateOutcome(planned.record, await primitive.update(planned.record, planned.previous.version, planned.previous));
+}
+
+function updateOutcome(record: StoredToken, result: UpdateResult): SaveOutcome {
+  if (result === 'updated') return { status: 'updated', record };
+  return result === 'duplicate' ? { status: 'duplicate', inserting: false } : { status: 'changed' };
 }

@@ -167,7 +167,11 @@ class BackendTokenStore implements TokenStore {
           continue;
         case 'sealed':
           throw this.#error('KEY_UNAVAILABLE', 'saveToken', 'the stored token is encrypted but this store has no encryption configured');
+        case 'changed':
         case 'retry':
+          if (outcome.status === 'changed' && token.version !== undefined) {
+            throw this.#error('CONFLICT', 'saveToken', `the stored token changed after version ${token.version} was read`);
+          }
           if (attempt >= this.#maxSaveAttempts) {
             throw this.#error('CONFLICT', 'saveToken', `gave up after ${attempt} attempts: concurrent writers kept changing the token`);
           }

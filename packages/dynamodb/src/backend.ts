@@ -1,20 +1,23 @@
 import { type DynamoDBClient, type TransactWriteItem, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
+  type AsyncPrimitive,
   BackendFailure,
   type InsertResult,
   type LookupKey,
   type LookupKind,
+  readThenWrite,
   type SaveOutcome,
   type SavePlan,
   type StoredToken,
   type TokenBackend,
   type UpdateResult,
   uniqueKeysOf,
+  writeToTarget,
 } from '@tokens/core';
 import { Calls } from './calls.js';
 import { describeFailure, errorName } from './errors.js';
 import { decodeToken, encodeToken, holderIdOf, type Item, ItemKeys, TOKEN_PREFIX } from './items.js';
-import { type AsyncPrimitive, readThenWrite, writeToTarget } from './read-then-write.js';
+
 import { ensureTable } from './table.js';
 import { updateInPlace, worthUpdatingInPlace } from './update-in-place.js';
 

@@ -1,9 +1,11 @@
 import {
+  type AsyncPrimitive,
   BackendFailure,
   hashKey,
   type InsertResult,
   type LookupKey,
   type LookupKind,
+  readThenWrite,
   type SaveOutcome,
   type SavePlan,
   type StoredToken,
@@ -14,7 +16,7 @@ import type { Collection, ModifyResult, MongoClient } from 'mongodb';
 import { type ClaimDocument, Claims } from './claims.js';
 import { fromDocument, KEY_FIELDS, type TokenDocument, toDocument } from './document.js';
 import { describeMongoError, isDuplicateKeyError, isNetworkError } from './errors.js';
-import { type AsyncPrimitive, readThenWrite } from './read-then-write.js';
+
 import { saveStatement } from './save-statement.js';
 
 export interface MongoBackendOptions {

@@ -45,11 +45,15 @@ function spawnChild(config: Record<string, unknown>): Child {
   const lines = createInterface({ input: child.stdout! });
   let onReady = () => {};
   let onReport: (report: ChildReport) => void = () => {};
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const ready = new Promise<void>((resolve, reject) => {
+    onReady = resolve;
+    child.once('exit', (code, signal) => reject(new Error(`reshard child exited before it was ready (${code ?? signal})`)));
+  });
   const report = new Promise<ChildReport>((resolve, reject) => {
     onReport = resolve;
     child.once('exit', (code, signal) => reject(new Error(`reshard child exited without a report (${code ?? signal})`)));
   });
+  ready.catch(() => {});
   report.catch(() => {});
   lines.on('line', (line) => (line === 'ready' ? onReady() : line.startsWith('{') && onReport(JSON.parse(line) as ChildReport)));
   return { process: child, ready, report };

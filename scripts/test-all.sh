@@ -27,5 +27,7 @@ step "packages: publint, attw, packed install"
 pnpm run check:packages
 step "benchmark, quick mode"
 pnpm run bench --quick
+step "scale benchmark, quick mode (1k and 10k tokens; checks the bulk seeders match each store's layout)"
+pnpm run bench --scale --quick
 step "release check: version, publish to a local registry, install as users do"
 node scripts/release-check/run.mjs

@@ -284,6 +284,9 @@ class BackendTokenStore implements TokenStore {
     if (!(result instanceof Promise)) return result;
     const bounded = scope ? scope.race(result, () => this.#timedOut(operation, scope)) : result;
     return bounded.catch((error: unknown) => {
+      // Past the deadline, a backend's own timeout is the same event: the caller gets one message,
+      // the one that says whether a write may have landed.
+      if (scope?.expired && !(error instanceof TokenStoreError)) throw this.#timedOut(operation, scope);
       throw this.#wrap(error, operation, scope);
     });
   }

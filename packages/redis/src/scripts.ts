@@ -187,16 +187,19 @@ for i = keysAt, keysEnd, 2 do
     return {'duplicate', 0}
   end
 end
+-- Every old index key is read before the first write: in a migrating slot a key already moved
+-- fails the script at that command, and it must fail before anything is written.
+local dels, news = {}, {}
 for i = keysAt, keysEnd, 2 do
   local kind, old, new = ARGV[i], hash['idx:' .. ARGV[i]], ARGV[i + 1]
   if new == '' then new = nil end
   if old ~= new then
     if old then
       local oldKey = indexPrefix .. kind .. ':' .. old
-      if redis.call('GET', oldKey) == ref then redis.call('DEL', oldKey) end
+      if redis.call('GET', oldKey) == ref then dels[#dels + 1] = oldKey end
     end
     if new then
-      redis.call('SET', indexPrefix .. kind .. ':' .. new, ref)
+      news[#news + 1] = indexPrefix .. kind .. ':' .. new
       sets[#sets + 1] = 'idx:' .. kind
       sets[#sets + 1] = new
     else
@@ -204,6 +207,8 @@ for i = keysAt, keysEnd, 2 do
     end
   end
 end
+for _, key in ipairs(dels) do redis.call('DEL', key) end
+for _, key in ipairs(news) do redis.call('SET', key, ref) end
 -- %d, not tostring: tostring prints versions from 1e14 on in exponent notation.
 local newVersion = string.format('%d', tonumber(version) + 1)
 sets[#sets + 1] = 'version'

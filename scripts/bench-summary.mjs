@@ -19,9 +19,15 @@ for (const row of runs[0].latency.filter((r) => r.raw && r.operation !== 'getTok
   const trips = row.roundTrips ? `${fmt(row.roundTrips.ours)} / ${fmt(row.roundTrips.raw)}` : '—';
   lines.push(`| ${row.backend} | ${row.n.toLocaleString('en-US')} | ${row.operation} | ${ratio} | ${cpu} | ${trips} |`);
 }
-lines.push('', '| backend | N | operation, 32 in flight | ours / raw, ops/s (' + runs.map((_, i) => `run ${i + 1}`).join(' · ') + ') |', '| --- | ---: | --- | ---: |');
+lines.push(
+  '',
+  `| backend | N | operation, 32 in flight | ours / raw, ops/s (${runs.map((_, i) => `run ${i + 1}`).join(' · ')}) |`,
+  '| --- | ---: | --- | ---: |',
+);
 for (const row of runs[0].throughput) {
-  const values = runs.map((run) => run.throughput.find((r) => key(r) === key(row))).map((r) => (r?.rawOps ? fmt(r.oursOps / r.rawOps) : '—'));
+  const values = runs
+    .map((run) => run.throughput.find((r) => key(r) === key(row)))
+    .map((r) => (r?.rawOps ? fmt(r.oursOps / r.rawOps) : '—'));
   lines.push(`| ${row.backend} | ${row.n.toLocaleString('en-US')} | ${row.operation} | ${values.join(' · ')} |`);
 }
 console.log(lines.join('\n'));

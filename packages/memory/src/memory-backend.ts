@@ -1,4 +1,14 @@
-import type { InsertResult, LookupKey, LookupKind, SaveOutcome, SavePlan, StoredToken, TokenBackend, UniqueKeys, UpdateResult } from '@tokens/core';
+import type {
+  InsertResult,
+  LookupKey,
+  LookupKind,
+  SaveOutcome,
+  SavePlan,
+  StoredToken,
+  TokenBackend,
+  UniqueKeys,
+  UpdateResult,
+} from '@tokens/core';
 import { applySavePlanWith, uniqueKeysOf } from '@tokens/core';
 
 /** One namespace's tokens: records by id, plus one index per unique key. */

@@ -21,7 +21,7 @@ const USERS_PER_WRITER = 25;
 /** Saves that must succeed once the killed node is back before the writers stop (the stores recovered). */
 const SAVES_AFTER_RECOVERY = 100;
 /** Writers save until the stores recovered, or this long (a bound, not a count: a quiet machine saves fast). */
-const MAX_WRITING_MS = 120_000;
+const MAX_WRITING_MS = 60_000;
 
 interface UserLog {
   /** The value of the last acknowledged save. */

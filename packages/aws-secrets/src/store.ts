@@ -4,6 +4,8 @@ import {
   checkNamespace,
   createTokenStore,
   ENCRYPTION_HANDLE,
+  INSERT_NEW,
+  type InsertNew,
   type OAuthToken,
   STRING_FIELDS,
   type StoredToken,
@@ -98,7 +100,7 @@ export function createAwsSecretsStore(options: AwsSecretsStoreOptions = {}): Tok
  * Refuses a token that cannot fit in a secret before the store makes any call (its lookup
  * included). The backend checks the merged record again before writing it.
  */
-class SizeCheckedStore implements TokenStore {
+class SizeCheckedStore implements TokenStore, InsertNew {
   readonly #store: TokenStore;
 
   constructor(store: TokenStore) {
@@ -123,16 +125,14 @@ class SizeCheckedStore implements TokenStore {
   }
 
   async saveToken(token: OAuthToken): Promise<StoredToken> {
-    const bytes = givenBytes(token);
-    if (bytes > MAX_SECRET_BYTES) {
-      throw new TokenStoreError({
-        code: 'INVALID_TOKEN',
-        backend: 'aws-secrets',
-        operation: 'saveToken',
-        reason: `the token takes at least ${bytes} bytes as a secret value; AWS Secrets Manager holds at most ${MAX_SECRET_BYTES} bytes per secret`,
-      });
-    }
+    checkSize(token);
     return this.#store.saveToken(token);
+  }
+
+  /** The refresher's true insert for its lease (see @tokens/core): without it, leases collide. */
+  async [INSERT_NEW](token: OAuthToken): Promise<StoredToken | null> {
+    checkSize(token);
+    return (this.#store as TokenStore & InsertNew)[INSERT_NEW](token);
   }
 
   deleteToken(id: string): Promise<void> {
@@ -157,6 +157,18 @@ class SizeCheckedStore implements TokenStore {
 
   [inspect.custom](): string {
     return inspect(this.#store);
+  }
+}
+
+function checkSize(token: OAuthToken): void {
+  const bytes = givenBytes(token);
+  if (bytes > MAX_SECRET_BYTES) {
+    throw new TokenStoreError({
+      code: 'INVALID_TOKEN',
+      backend: 'aws-secrets',
+      operation: 'saveToken',
+      reason: `the token takes at least ${bytes} bytes as a secret value; AWS Secrets Manager holds at most ${MAX_SECRET_BYTES} bytes per secret`,
+    });
   }
 }
 

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import {
   createTokenRefresher,
+  INSERT_NEW,
+  type InsertNew,
   isLeaseRecord,
   LEASE_PREFIX,
   oauth2Refresh,
@@ -212,6 +214,19 @@ export function describeRefreshConformance(target: RefreshHarnessTarget): void {
       const result = await refresher(c.store, endpoint).refresh({ userSignature: USER, accessToken: 'rejected-by-the-api' });
       expect(result.accessToken).toBe(token.accessToken);
       expect(endpoint.requests).toHaveLength(0);
+    });
+
+    it('the store takes leases with a true insert: a second insert of the same lease is refused, not merged', async () => {
+      const c = await setup();
+      // A store without it (a wrapper that forgot to forward it) makes refreshers merge their
+      // lease saves into each other's under contention.
+      const insertNew = (c.store as Partial<InsertNew>)[INSERT_NEW];
+      expect(typeof insertNew).toBe('function');
+      const lease = { userSignature: `${LEASE_PREFIX}true-insert`, accessToken: 'nonce-1', expiryTime: Date.now() + 60_000 };
+      const first = await (c.store as TokenStore & InsertNew)[INSERT_NEW](lease);
+      expect(first).toMatchObject({ version: 1, accessToken: 'nonce-1' });
+      expect(await (c.store as TokenStore & InsertNew)[INSERT_NEW]({ ...lease, accessToken: 'nonce-2' })).toBeNull();
+      expect(await c.store.findTokenById(first!.id)).toMatchObject({ version: 1, accessToken: 'nonce-1' });
     });
 
     it('a lease is hidden from getTokens and never blocks saveToken; a new login during a refresh wins', async () => {

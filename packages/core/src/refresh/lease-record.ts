@@ -22,6 +22,8 @@ export function isLeaseRecord(token: Pick<OAuthToken, 'userSignature'> | null | 
 /**
  * Stores built by `createTokenStore` answer this method: an insert that fails on a taken key
  * instead of updating the record that holds it. `Symbol.for`, so the ESM and CJS builds agree.
+ * A store that wraps another (to check or log calls) should forward it: without it, a refresher
+ * takes its lease with `saveToken`, which is correct but slower under contention.
  */
 export const INSERT_NEW = Symbol.for('@tokens/core:insertNew');
 

@@ -40,9 +40,16 @@ export async function tryAcquireLease(store: TokenStore, tokenId: string, leaseM
       const inserted = await store[INSERT_NEW](lease);
       return inserted ? { recordId: inserted.id, version: inserted.version, nonce, expiresAt } : { expiresAt };
     }
-    const saved = await store.saveToken(lease);
-    if (saved.version === 1 && saved.accessToken === nonce) return { recordId: saved.id, version: 1, nonce, expiresAt };
-    return { expiresAt };
+    try {
+      const saved = await store.saveToken(lease);
+      if (saved.version === 1 && saved.accessToken === nonce) return { recordId: saved.id, version: 1, nonce, expiresAt };
+      return { expiresAt };
+    } catch (error) {
+      // Two first saves of the lease collided and the store gave up: someone else is taking it.
+      // Poll again soon (the record may be still half-written on stores that claim keys first).
+      if (isTokenStoreError(error, 'CONFLICT')) return { expiresAt: Date.now() };
+      throw error;
+    }
   }
   if (existing.expiryTime !== null && existing.expiryTime > Date.now()) return { expiresAt: existing.expiryTime };
   try {

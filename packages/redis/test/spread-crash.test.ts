@@ -75,7 +75,15 @@ describe.skipIf(!cluster)('redis spread layout: a writer killed between the step
     );
     // A claim in flight is waited for PENDING_MS at most, then fenced: the bound documented in the README.
     expect(Math.max(...waits)).toBeLessThan(PENDING_MS * 2 + 3_000);
+
+    // deleteTokens sweeps the void claims too: no index key is left, and what remains (vetoes
+    // that fenced a dead writer) is on its way out, each with a TTL.
     await store.deleteTokens();
+    const after = await spreadKeys(inspector, namespace);
+    expect(after.filter((key) => kindOfKey(key) !== 'token')).toEqual([]);
+    const ttls = await Promise.all(after.map((key) => inspector.pttl(key)));
+    expect(ttls.filter((ttl) => ttl < 0)).toEqual([]);
+    console.log(`spread crash: after deleteTokens, ${after.length} veto-only keys left, expiring within ${Math.max(0, ...ttls)} ms`);
   }, 120_000);
 });
 

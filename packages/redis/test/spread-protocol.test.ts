@@ -138,6 +138,27 @@ describe.skipIf(!server)('redis spread layout: the claim protocol step by step',
     expect(await inspector.hget(keys.tokenByRef(ref), `x:${claim.nonce}`)).not.toBeNull();
   });
 
+  it("deleteTokens sweeps the claims of writers that died, and a dead writer's late write is refused after it", async () => {
+    const { keys, store, namespace } = setup();
+    await store.saveToken({ userSignature: 'hal', accessToken: 'at-h' });
+    const deadId = `dead-${hex()}`;
+    const claim = await claimAndDie(keys, 'user', 'ida', deadId, 1);
+    await claimAndDie(keys, 'access', 'at-of-nobody', `dead-${hex()}`, 1);
+    // Another namespace's claim (a name that shares the prefix) is not this store's to sweep.
+    const neighbour = new SpreadKeySpace(`${namespace}x`);
+    await claimAndDie(neighbour, 'user', 'ida', deadId, 1);
+    await store.deleteTokens();
+    expect((await spreadKeys(inspector, namespace)).filter((key) => kindOfKey(key) === 'index')).toEqual([]);
+    expect(await inspector.exists(neighbour.index('user', 'ida'))).toBe(1);
+    const ref = keys.ref(deadId);
+    const late = [...encodeToken(record(deadId, 1, 'ida', 'at-dead')), 'c:user', claim.nonce];
+    expect(
+      await script('tokensSpreadInsert')(2, keys.tokenByRef(ref), keys.bucketSetOf(ref), ref, claim.until, 1, claim.nonce, ...late),
+    ).toBe(-1);
+    expect(await store.getTokens()).toEqual([]);
+    await inspector.del(neighbour.index('user', 'ida'));
+  });
+
   it('a write after the deadline of its claims is refused', async () => {
     const { keys } = setup();
     const id = `late-${hex()}`;

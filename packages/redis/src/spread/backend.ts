@@ -31,6 +31,8 @@ export interface SpreadBackendOptions {
 type Args = [number, ...(string | number)[]];
 
 const DEFAULT_BATCH_SIZE = 500;
+/** Keys per SCAN page when `deleteTokens` looks for void claims. */
+const SCAN_COUNT = 1_000;
 /** Buckets listed or cleared at once (each its own round trip, in flight together). */
 const BUCKETS_IN_FLIGHT = 64;
 /** A deadline for a write that claimed nothing new. */
@@ -192,8 +194,16 @@ export class SpreadBackend implements TokenBackend {
     return [...byId.values()];
   }
 
-  /** Every bucket, many in flight together, a batch of its tokens per round trip, then their claims released. */
+  /**
+   * Every bucket, many in flight together, a batch of its tokens per round trip, then their
+   * claims released; then the void claims no bucket lists, found by SCAN on every master.
+   */
   async clear(): Promise<void> {
+    await this.#clearBuckets();
+    await this.#sweepVoidClaims();
+  }
+
+  async #clearBuckets(): Promise<void> {
     await forEachBucket(async (bucket) => {
       for (;;) {
         const refs = await this.#send(() => this.#client.srandmember(this.keys.bucketSet(bucket), this.#batchSize));
@@ -211,6 +221,32 @@ export class SpreadBackend implements TokenBackend {
         await Promise.all(releases);
       }
     });
+  }
+
+  /**
+   * A writer killed between its claim and its token write (or a release that failed) leaves a
+   * claim on a value no token holds. It blocks nobody (the next claimant fences it), but only a
+   * SCAN finds it: `deleteTokens` is the one operation that scans, a page of keys per round trip
+   * on each master, so its cost grows with the keys on the masters, not only this namespace's.
+   */
+  async #sweepVoidClaims(): Promise<void> {
+    const client = this.#client as Cluster;
+    const nodes: Redis[] = client.isCluster ? client.nodes('master') : [this.#client as Redis];
+    await Promise.all(
+      nodes.map(async (node) => {
+        let cursor = '0';
+        do {
+          const [next, keys] = await this.#send(() => node.scan(cursor, 'MATCH', this.keys.indexPattern, 'COUNT', SCAN_COUNT));
+          cursor = next;
+          await Promise.all(
+            keys.map((key) => {
+              const index = this.keys.parseIndex(key);
+              return index ? this.#claims.sweep(index.kind, index.digest) : false;
+            }),
+          );
+        } while (cursor !== '0');
+      }),
+    );
   }
 
   async close(): Promise<void> {

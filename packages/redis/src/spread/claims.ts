@@ -133,14 +133,35 @@ export class ClaimIndex {
     return null;
   }
 
+  /**
+   * Deletes the claim on `kind`/`digest` unless a token holds that value (or its write lands
+   * before the fence): the tidying of `deleteTokens`, for claims that no bucket lists (a writer
+   * killed between its claim and its write, a release that failed). True if it was void and went.
+   */
+  async sweep(kind: LookupKind, digest: string): Promise<boolean> {
+    const [text] = (await this.#io.read('tokensSpreadPeek', [1, this.#keys.indexByDigest(kind, digest)])) as [string, string];
+    if (text === '') return false;
+    const claim = parseClaim(text);
+    const holder = await this.#io.token(claim.ref);
+    const held = holder ? uniqueKeysOf(holder)[kind] : null;
+    if (held !== null && hashKey(held) === digest) return false;
+    if ((await this.#fenceDigest(claim, kind, digest)) === 0) return false;
+    await this.release(kind, digest, claim.ref, claim.nonce);
+    return true;
+  }
+
   /** 0: the claim's write landed; 1 or 2: it can no longer land. */
-  async #fence(claim: Claim, kind: LookupKind, value: string): Promise<number> {
+  #fence(claim: Claim, kind: LookupKind, value: string): Promise<number> {
+    return this.#fenceDigest(claim, kind, hashKey(value));
+  }
+
+  async #fenceDigest(claim: Claim, kind: LookupKind, digest: string): Promise<number> {
     const args: [number, ...string[]] = [
       1,
       this.#keys.tokenByRef(claim.ref),
       claim.nonce,
       kind,
-      hashKey(value),
+      digest,
       String(claim.until),
       String(VETO_MARGIN_MS),
     ];

@@ -59,8 +59,20 @@ export class SpreadKeySpace {
     return `${this.#base}${kind}:${digest}}:k`;
   }
 
-  /** The glob matching every key of this namespace in this layout (for tests and operators; the store never scans). */
+  /** The glob matching every key of this namespace in this layout (for tests and operators). */
   get pattern(): string {
     return `${this.#base}*`;
+  }
+
+  /** The glob matching this namespace's index keys only: `deleteTokens` scans for them (nothing else lists a void claim). */
+  get indexPattern(): string {
+    return `${this.#base}*}:k`;
+  }
+
+  /** The kind and digest of an index key of this namespace, or null for any other key. */
+  parseIndex(key: string): { kind: LookupKind; digest: string } | null {
+    if (!key.startsWith(this.#base) || !key.endsWith('}:k')) return null;
+    const match = /^(user|access|refresh|grant):([A-Za-z0-9_-]{1,64})$/.exec(key.slice(this.#base.length, -3));
+    return match ? { kind: match[1] as LookupKind, digest: match[2] as string } : null;
   }
 }

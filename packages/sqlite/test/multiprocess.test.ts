@@ -4,15 +4,17 @@ import { expect, it } from 'vitest';
 import { createSqliteStore } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
-const CHILD = join(import.meta.dirname, 'multiprocess-child.mjs');
+const OPEN_STORE = join(import.meta.dirname, 'fixtures', 'open-store.mjs');
 const WORKERS = 4;
 const USERS = 50;
 const SAVES = 200;
 
 it('4 processes saving 200 times each over 50 shared users: 50 records, no lost update', async () => {
   const file = join(tempDir(), 'shared.db');
+  const storeOptions = { path: file };
+  // One save in flight per process: several writers on one file.
   const expected = await runRacingSavers(
-    Array.from({ length: WORKERS }, (_, worker) => [CHILD, file, String(worker), String(USERS), String(SAVES)]),
+    Array.from({ length: WORKERS }, (_, worker) => ({ module: OPEN_STORE, storeOptions, worker, users: USERS, saves: SAVES, lanes: 1 })),
   );
   expect(expected.size).toBe(USERS);
 

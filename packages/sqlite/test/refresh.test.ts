@@ -10,7 +10,7 @@ describeRefreshConformance({
   name: 'sqlite',
   open: (namespace) => createSqliteStore({ path, namespace }),
   processes: {
-    module: fileURLToPath(new URL('./fixtures/refresh-store.mjs', import.meta.url)),
+    module: fileURLToPath(new URL('./fixtures/open-store.mjs', import.meta.url)),
     options: (namespace) => ({ path, namespace }),
   },
 });

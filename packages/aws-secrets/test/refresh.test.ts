@@ -12,7 +12,7 @@ if (test) {
   describeRefreshConformance({
     name: 'aws-secrets',
     open: (namespace) => createAwsSecretsStore(options(namespace)),
-    processes: { module: fileURLToPath(new URL('./fixtures/refresh-store.mjs', import.meta.url)), options },
+    processes: { module: fileURLToPath(new URL('./fixtures/open-store.mjs', import.meta.url)), options },
     cleanup: (namespaces) => deleteNamespaces(raw, namespaces),
   });
 } else {

@@ -14,7 +14,7 @@ describeRefreshConformance({
   name: 'file',
   open: (namespace) => createFileStore({ path, namespace }),
   processes: {
-    module: fileURLToPath(new URL('./fixtures/refresh-store.mjs', import.meta.url)),
+    module: fileURLToPath(new URL('./fixtures/open-store.mjs', import.meta.url)),
     options: (namespace) => ({ path, namespace }),
   },
 });

@@ -12,7 +12,7 @@ if (test) {
     name: 'mongo',
     open: (namespace) => createMongoStore({ url: server.url, database: DATABASE, namespace }),
     processes: {
-      module: fileURLToPath(new URL('./fixtures/refresh-store.mjs', import.meta.url)),
+      module: fileURLToPath(new URL('./fixtures/open-store.mjs', import.meta.url)),
       options: (namespace) => ({ url: server.url, database: DATABASE, namespace }),
     },
     cleanup: (namespaces) => dropCollections(raw, namespaces),

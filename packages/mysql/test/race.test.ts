@@ -7,10 +7,11 @@ import { connectionOptions, dropTables, freshNamespace, openStore, rawRows } fro
 const server = await startMariaDb();
 afterAll(() => server?.dispose());
 
-const CHILD = join(import.meta.dirname, 'fixtures', 'race-child.mjs');
+const OPEN_STORE = join(import.meta.dirname, 'fixtures', 'open-store.mjs');
 const WORKERS = 4;
 const USERS = 50;
 const SAVES = 200;
+const LANES = 4;
 
 /** Two "app servers": separate pools on one table. */
 describe.skipIf(!server)('mysql: two store instances racing', () => {
@@ -27,9 +28,17 @@ describe.skipIf(!server)('mysql: two store instances racing', () => {
   it('4 processes × 200 racing saves over 50 users: exactly 50 records, every save counted in the versions', async () => {
     const namespace = freshNamespace();
     tables.push(namespace);
-    const options = JSON.stringify({ ...connectionOptions(server), namespace });
+    const storeOptions = { ...connectionOptions(server), namespace, poolSize: 4 };
     const expected = await runRacingSavers(
-      Array.from({ length: WORKERS }, (_, worker) => [CHILD, options, String(worker), String(USERS), String(SAVES)]),
+      Array.from({ length: WORKERS }, (_, worker) => ({
+        module: OPEN_STORE,
+        storeOptions,
+        worker,
+        users: USERS,
+        saves: SAVES,
+        lanes: LANES,
+        warmUp: 'getTokens',
+      })),
     );
     expect(expected.size).toBe(USERS);
     expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);

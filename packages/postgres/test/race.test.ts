@@ -7,10 +7,11 @@ import { dropTables, freshNamespace, openStore, rawRows } from './helpers.js';
 const server = await startPostgres();
 afterAll(() => server?.dispose());
 
-const CHILD = join(import.meta.dirname, 'race-child.mjs');
+const OPEN_STORE = join(import.meta.dirname, 'fixtures', 'open-store.mjs');
 const WORKERS = 4;
 const USERS = 50;
 const SAVES = 200;
+const LANES = 4;
 
 describe.skipIf(!server)('postgres: instances racing', () => {
   if (!server) return;
@@ -28,8 +29,17 @@ describe.skipIf(!server)('postgres: instances racing', () => {
 
   it('4 processes × 200 racing saves over 50 users: exactly 50 records, every save counted in the versions', async () => {
     const namespace = table();
+    const storeOptions = { url: server.url, namespace, poolSize: 4 };
     const expected = await runRacingSavers(
-      Array.from({ length: WORKERS }, (_, worker) => [CHILD, server.url, namespace, String(worker), String(USERS), String(SAVES)]),
+      Array.from({ length: WORKERS }, (_, worker) => ({
+        module: OPEN_STORE,
+        storeOptions,
+        worker,
+        users: USERS,
+        saves: SAVES,
+        lanes: LANES,
+        warmUp: 'getTokens',
+      })),
     );
     expect(expected.size).toBe(USERS);
     expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);

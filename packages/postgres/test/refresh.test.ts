@@ -11,7 +11,7 @@ if (server) {
     name: 'postgres',
     open: (namespace) => openStore(server, { namespace }),
     processes: {
-      module: fileURLToPath(new URL('./fixtures/refresh-store.mjs', import.meta.url)),
+      module: fileURLToPath(new URL('./fixtures/open-store.mjs', import.meta.url)),
       options: (namespace) => ({ ...connectionOptions(server), namespace }),
     },
     cleanup: (namespaces) => dropTables(server, namespaces),

@@ -4,7 +4,7 @@ import { afterAll, it } from 'vitest';
 import { createRedisStore } from '../src/index.js';
 import { Cluster, dropNamespaces, missingServer, Redis } from './helpers.js';
 
-const module = fileURLToPath(new URL('./fixtures/refresh-store.mjs', import.meta.url));
+const module = fileURLToPath(new URL('./fixtures/open-store.mjs', import.meta.url));
 const [standalone, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
 
 if (standalone) {

@@ -7,10 +7,11 @@ import { Cluster, missingServer } from './helpers.js';
 import { kindOfKey, spreadKeys } from './spread-helpers.js';
 
 const cluster = await startRedisCluster();
-const CHILD = join(import.meta.dirname, 'spread-race-child.mjs');
+const OPEN_STORE = join(import.meta.dirname, 'fixtures', 'open-store.mjs');
 const WORKERS = 4;
 const USERS = 20;
 const SAVES = 200;
+const LANES = 4;
 
 describe.skipIf(!cluster)('redis spread layout: processes racing', () => {
   if (!cluster) return;
@@ -23,15 +24,18 @@ describe.skipIf(!cluster)('redis spread layout: processes racing', () => {
   it('4 processes × 200 racing saves over 20 users: exactly one record per user, every save counted, no residue', async () => {
     const namespace = `spr_${randomBytes(5).toString('hex')}`;
     const started = Date.now();
+    const storeOptions = { cluster: { nodes: cluster.nodes }, namespace, layout: 'spread', operationTimeoutMs: 20_000 };
     const expected = await runRacingSavers(
-      Array.from({ length: WORKERS }, (_, worker) => [
-        CHILD,
-        JSON.stringify(cluster.nodes),
-        namespace,
-        String(worker),
-        String(USERS),
-        String(SAVES),
-      ]),
+      Array.from({ length: WORKERS }, (_, worker) => ({
+        module: OPEN_STORE,
+        storeOptions,
+        worker,
+        users: USERS,
+        saves: SAVES,
+        lanes: LANES,
+        // Connected (slots known) before the race starts.
+        warmUp: 'findToken',
+      })),
     );
     console.log(`spread race: ${WORKERS * SAVES} saves in ${Date.now() - started} ms`);
     expect(expected.size).toBe(USERS);

@@ -5,7 +5,7 @@ export { startFerretDb } from './ferretdb.js';
 export { startMariaDb } from './mariadb.js';
 export { startMoto } from './moto.js';
 export { startPostgres } from './postgres.js';
-export { runRacingSavers } from './racing-savers.js';
+export { type RacingSaverConfig, runRacingSavers } from './racing-savers.js';
 export { startRedis } from './redis.js';
 export { startRedisCluster } from './redis-cluster.js';
 export { describeRefreshConformance, type RefreshHarnessTarget } from './refresh-harness.js';

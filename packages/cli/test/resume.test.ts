@@ -40,6 +40,16 @@ describe(`copy of ${COUNT} tokens sqlite → mysql, killed ${KILLS} times and re
     }
   };
 
+  /**
+   * Rows written on this (test-only) server so far, by every engine (`Handler_write`): a counter,
+   * read in O(1) however busy the copy keeps the table, where COUNT(*) can take seconds under the
+   * insert load and let the copy finish before the count that should stop it comes back (seen in CI).
+   */
+  const insertedRows = async (): Promise<number> => {
+    const [rows] = await pool!.query("SHOW GLOBAL STATUS LIKE 'Handler_write'");
+    return Number((rows as { Value: string }[])[0]?.Value ?? 0);
+  };
+
   test('the target ends with exactly the source tokens, each written once (version 1)', async (context) => {
     if (!server) return context.skip('MariaDB not installed (bash scripts/install-test-servers.sh)');
     const kills: { signal: NodeJS.Signals; at: number; code: number | null }[] = [];
@@ -50,9 +60,9 @@ describe(`copy of ${COUNT} tokens sqlite → mysql, killed ${KILLS} times and re
       const threshold = before + Math.max(1, Math.floor(room * (0.2 + Math.random() * 0.4)));
       // Ctrl-C (a graceful stop) twice, a hard kill otherwise: a kill lands between a write and its acknowledgement.
       const signal: NodeJS.Signals = run % 2 === 1 ? 'SIGINT' : 'SIGKILL';
-      // Few saves in flight: COUNT(*) under a busy insert load takes seconds on a quiet machine, and at
-      // full speed the copy would finish before the count that should stop it comes back.
+      // Few saves in flight, so each run lasts a few seconds and the kill lands mid-copy.
       const args = [CLI, 'copy', '--concurrency', '4', `sqlite:${dbPath}`, target];
+      const insertedBefore = await insertedRows();
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout?.on('data', (chunk: Buffer) => {
@@ -62,7 +72,7 @@ describe(`copy of ${COUNT} tokens sqlite → mysql, killed ${KILLS} times and re
         output += chunk;
       });
       const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      await untilCount(threshold, child, targetCount);
+      await untilCount(threshold - before, child, async () => (await insertedRows()) - insertedBefore);
       child.kill(signal);
       const code = await exited;
       kills.push({ signal, at: await targetCount(), code });

@@ -4,7 +4,9 @@ import {
   checkNamespace,
   createTokenStore,
   ENCRYPTION_HANDLE,
+  INSERT_MANY,
   INSERT_NEW,
+  type InsertMany,
   type InsertNew,
   type OAuthToken,
   STRING_FIELDS,
@@ -100,7 +102,7 @@ export function createAwsSecretsStore(options: AwsSecretsStoreOptions = {}): Tok
  * Refuses a token that cannot fit in a secret before the store makes any call (its lookup
  * included). The backend checks the merged record again before writing it.
  */
-class SizeCheckedStore implements TokenStore, InsertNew {
+class SizeCheckedStore implements TokenStore, InsertNew, InsertMany {
   readonly #store: TokenStore;
 
   constructor(store: TokenStore) {
@@ -133,6 +135,12 @@ class SizeCheckedStore implements TokenStore, InsertNew {
   async [INSERT_NEW](token: OAuthToken): Promise<StoredToken | null> {
     checkSize(token);
     return (this.#store as TokenStore & InsertNew)[INSERT_NEW](token);
+  }
+
+  /** `insertTokens` (imports, the CLI's copy): every token size-checked before any is written. */
+  async [INSERT_MANY](tokens: readonly OAuthToken[]): Promise<(StoredToken | null)[]> {
+    if (Array.isArray(tokens)) for (const token of tokens) checkSize(token);
+    return (this.#store as TokenStore & InsertMany)[INSERT_MANY](tokens);
   }
 
   deleteToken(id: string): Promise<void> {

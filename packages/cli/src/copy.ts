@@ -1,5 +1,8 @@
 import {
+  canInsertTokens,
   DATA_FIELDS,
+  type InsertMany,
+  insertTokens,
   isTokenStoreError,
   LOOKUP_FIELD,
   type LookupKind,
@@ -71,6 +74,10 @@ interface Job {
 
 const KINDS: readonly LookupKind[] = ['user', 'access', 'refresh', 'grant'];
 const MAX_KEPT_FAILURES = 1_000;
+/** New tokens per `insertTokens` call: one transaction or statement on the target, and a progress step. */
+const BATCH_SIZE = 250;
+/** Batches in flight: a server store overlaps a few commits; an in-process one serializes them anyway. */
+const BATCHES_IN_FLIGHT = 4;
 
 /**
  * Copies every source token into the target, idempotently: each token is matched in the target by
@@ -100,31 +107,68 @@ export async function copyTokens(source: readonly OAuthToken[], target: TokenSto
   let fatal: unknown;
   const concurrency = Math.max(1, options.concurrency ?? 32);
 
+  const stopped = () => options.signal?.aborted === true || fatal !== undefined;
+  const failed = (tokens: readonly OAuthToken[], error: unknown) => {
+    if (!isTokenStoreError(error)) throw error;
+    for (const token of tokens) fail(token, error.code, error.message);
+    if (error.code === 'UNAVAILABLE' || error.code === 'CLOSED') {
+      if (++consecutiveUnavailable >= maxUnavailable) fatal ??= error;
+    } else consecutiveUnavailable = 0;
+  };
+  const settled = (jobs: number) => {
+    counts.done += jobs;
+    options.onProgress?.({ ...counts });
+  };
+  const saveOne = async (job: Job) => {
+    if (job.plan === 'unchanged' || dryRun) {
+      counts[job.plan === 'copy' ? 'copied' : job.plan === 'update' ? 'updated' : 'unchanged']++;
+    } else {
+      try {
+        await target.saveToken(payload(job.token));
+        counts[job.plan === 'copy' ? 'copied' : 'updated']++;
+        consecutiveUnavailable = 0;
+      } catch (error) {
+        failed([job.token], error);
+      }
+    }
+    settled(1);
+  };
+  // New tokens go in batches (one transaction or multi-row statement each) where the target can;
+  // one that turns out to be taken meanwhile, or a batch refused for one bad token, is saved alone.
+  const insertBatch = async (batch: Job[]): Promise<Job[]> => {
+    try {
+      const results = await insertTokens(
+        target as TokenStore & InsertMany,
+        batch.map((job) => payload(job.token)),
+      );
+      consecutiveUnavailable = 0;
+      counts.copied += results.filter((result) => result !== null).length;
+      settled(results.filter((result) => result !== null).length);
+      return batch.filter((_, i) => results[i] === null);
+    } catch (error) {
+      if (isTokenStoreError(error, 'INVALID_TOKEN')) return batch;
+      failed(
+        batch.map((job) => job.token),
+        error,
+      );
+      settled(batch.length);
+      return [];
+    }
+  };
+  const batched = !dryRun && canInsertTokens(target);
+
   for (const wave of waves) {
-    await runPool(
-      wave,
-      concurrency,
-      () => options.signal?.aborted === true || fatal !== undefined,
-      async (job) => {
-        if (job.plan === 'unchanged' || dryRun) {
-          counts[job.plan === 'copy' ? 'copied' : job.plan === 'update' ? 'updated' : 'unchanged']++;
-        } else {
-          try {
-            await target.saveToken(payload(job.token));
-            counts[job.plan === 'copy' ? 'copied' : 'updated']++;
-            consecutiveUnavailable = 0;
-          } catch (error) {
-            if (!isTokenStoreError(error)) throw error;
-            fail(job.token, error.code, error.message);
-            if (error.code === 'UNAVAILABLE' || error.code === 'CLOSED') {
-              if (++consecutiveUnavailable >= maxUnavailable) fatal ??= error;
-            } else consecutiveUnavailable = 0;
-          }
-        }
-        counts.done++;
-        options.onProgress?.({ ...counts });
-      },
-    );
+    const alone: Job[] = batched ? wave.filter((job) => job.plan !== 'copy') : wave;
+    if (batched) {
+      const batches = chunks(
+        wave.filter((job) => job.plan === 'copy'),
+        BATCH_SIZE,
+      );
+      await runPool(batches, Math.min(BATCHES_IN_FLIGHT, concurrency), stopped, async (batch) => {
+        alone.push(...(await insertBatch(batch)));
+      });
+    }
+    await runPool(alone, concurrency, stopped, saveOne);
     if (options.signal?.aborted || fatal !== undefined) {
       interrupted = options.signal?.aborted === true;
       break;
@@ -193,6 +237,12 @@ function planWaves(source: readonly OAuthToken[], index: TargetIndex, fail: (tok
     waves[wave].push({ token, plan });
   }
   return waves;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let first = 0; first < items.length; first += size) out.push(items.slice(first, first + size));
+  return out;
 }
 
 function uniqueKeys(token: OAuthToken): string[] {

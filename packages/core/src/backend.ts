@@ -40,6 +40,15 @@ export interface TokenBackend {
    * it, or for a save the plan cannot express, core reads and then writes with `update`/`insert`.
    */
   save?(plan: SavePlan): Awaitable<SaveOutcome>;
+  /**
+   * Optional: many new records in as few round trips and commits as the storage allows (one
+   * transaction, one multi-row statement, one pipeline); without it core inserts them one by one.
+   * Core never sends two records of one batch that share an id or a unique key. One result per
+   * record, in order: `'inserted'`, or `'duplicate'` when its id or a unique key is already taken
+   * (nothing of that record written). Each record is atomic; the batch need not be: after a throw,
+   * some may have landed, and inserting them again reports them as duplicates.
+   */
+  insertMany?(records: readonly StoredToken[]): Awaitable<InsertResult[]>;
   delete(id: string): Awaitable<void>;
   list(): Awaitable<StoredToken[]>;
   clear(): Awaitable<void>;

@@ -3,6 +3,7 @@ export { isTokenBackend } from './backend.js';
 export * from './encryption/index.js';
 export type { TokenStoreErrorCode, TokenStoreErrorInit } from './errors.js';
 export { BackendFailure, ERROR_CODES, isTokenStoreError, TokenStoreError } from './errors.js';
+export { canInsertTokens, INSERT_MANY, type InsertMany, insertTokens } from './insert-tokens.js';
 export type { UniqueKeys } from './keys.js';
 export { hashedUniqueKeysOf, hashKey, uniqueKeysOf } from './keys.js';
 export type { LookupKey, LookupKind } from './lookup.js';

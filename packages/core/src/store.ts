@@ -5,6 +5,8 @@ import { checkOperationTimeout, OperationScope } from './deadline.js';
 import { attachHandle, prepareBackend } from './encryption/handle.js';
 import type { EncryptionOptions } from './encryption/options.js';
 import { BackendFailure, TokenStoreError, type TokenStoreErrorCode } from './errors.js';
+import { collidingWithEarlier, insertAll, MAX_BATCH } from './insert-many.js';
+import { INSERT_MANY } from './insert-tokens.js';
 import { type LookupKey, lookupKeyOf } from './lookup.js';
 import { presentToken } from './present.js';
 import { INSERT_NEW, isLeaseRecord } from './refresh/lease-record.js';
@@ -39,7 +41,7 @@ export interface TokenStoreOptions {
   encryption?: EncryptionOptions;
 }
 
-type Operation = 'findToken' | 'findTokenById' | 'saveToken' | 'deleteToken' | 'getTokens' | 'deleteTokens' | 'close';
+type Operation = 'findToken' | 'findTokenById' | 'saveToken' | 'insertTokens' | 'deleteToken' | 'getTokens' | 'deleteTokens' | 'close';
 
 /** Builds the full {@link TokenStore} contract on a backend primitive. */
 export function createTokenStore(backend: TokenBackend, options: TokenStoreOptions = {}): TokenStore {
@@ -209,6 +211,39 @@ class BackendTokenStore implements TokenStore {
     this.#requireSomeToken(record);
     const result = await this.#call('saveToken', () => this.#backend.insert(record), this.#scope(token), true);
     return result === 'inserted' ? presentToken(record) : null;
+  }
+
+  /**
+   * Inserts many new tokens at once, each only if its id and unique keys are free (never an
+   * update): `null` for one that is not (nothing of it written). All are checked first: one bad
+   * token refuses the batch before anything is written. See `insertTokens`.
+   */
+  async [INSERT_MANY](inputs: readonly OAuthToken[]): Promise<(StoredToken | null)[]> {
+    this.#assertOpen('insertTokens');
+    if (!Array.isArray(inputs)) throw this.#error('INVALID_TOKEN', 'insertTokens', 'insertTokens expects an array of tokens');
+    if (inputs.length > MAX_BATCH)
+      throw this.#error('INVALID_TOKEN', 'insertTokens', `insertTokens takes at most ${MAX_BATCH} tokens at once`);
+    const records = inputs.map((input, i) => {
+      const checked = checkToken(input);
+      if (typeof checked === 'string') throw this.#error('INVALID_TOKEN', 'insertTokens', `token ${i}: ${checked}`);
+      const record = newRecord(checked);
+      if (!hasAnyToken(record)) {
+        throw this.#error(
+          'INVALID_TOKEN',
+          'insertTokens',
+          `token ${i}: a token needs at least one of accessToken, refreshToken or grantToken`,
+        );
+      }
+      return record;
+    });
+    const colliding = collidingWithEarlier(records);
+    const sent = records.filter((_, i) => !colliding[i]);
+    const scope = new OperationScope(this.#timeoutMs, () => secretsOf(records));
+    const results = sent.length === 0 ? [] : await this.#call('insertTokens', () => insertAll(this.#backend, sent), scope, true);
+    if (results.length !== sent.length)
+      throw this.#error('CORRUPT', 'insertTokens', 'the backend answered a batch insert with a wrong count');
+    let at = 0;
+    return records.map((record, i) => (colliding[i] ? null : results[at++] === 'inserted' ? presentToken(record) : null));
   }
 
   close(): Promise<void> {

@@ -111,6 +111,23 @@ export class FileBackend implements TokenBackend {
     });
   }
 
+  /**
+   * The whole batch under one hold of the lock, each record checked as `insert` checks it, and the
+   * new lines appended with one write: a crash leaves a prefix of whole lines, so each record is
+   * atomic (core never sends two records of one batch that share an id or key).
+   */
+  insertMany(records: readonly StoredToken[]): Promise<InsertResult[]> {
+    return this.#write((ns) => {
+      const entries: Entry[] = [];
+      const results = records.map((record): InsertResult => {
+        if (ns.byId.has(record.id) || ns.collides(record)) return 'duplicate';
+        entries.push({ op: 'put', ns: this.namespace, token: record });
+        return 'inserted';
+      });
+      return [results, ...entries];
+    });
+  }
+
   update(record: StoredToken, expectedVersion: number): Promise<UpdateResult> {
     return this.#write((ns) => {
       if (ns.get(record.id)?.version !== expectedVersion) return ['stale'];
@@ -165,17 +182,21 @@ export class FileBackend implements TokenBackend {
     return this.#state.namespace(this.namespace);
   }
 
-  /** Writes of this instance queue here first, so only one at a time polls for the file lock. */
-  #write<T>(decide: (ns: NamespaceState) => [T, Entry?]): Promise<T> {
+  /**
+   * Writes of this instance queue here first, so only one at a time polls for the file lock.
+   * `decide` answers the result and the entries to append (none, one, or a batch's).
+   */
+  #write<T>(decide: (ns: NamespaceState) => [T, ...(Entry | undefined)[]]): Promise<T> {
     const since = Date.now();
     const run = async (): Promise<T> => {
       const release = await acquireLock(this.#lockPath, this.#lockTimeoutMs, since);
       try {
         this.#catchUp(true);
-        const [result, entry] = decide(this.#state.namespace(this.namespace));
-        if (entry) this.#append(entry);
+        const [result, ...decided] = decide(this.#state.namespace(this.namespace));
+        const entries = decided.filter((entry) => entry !== undefined);
+        if (entries.length > 0) this.#append(entries);
         this.#noteStale();
-        if (entry && this.#offset > this.#compactAt && this.#offset > 2 * this.#state.liveBytes) this.#compact();
+        if (entries.length > 0 && this.#offset > this.#compactAt && this.#offset > 2 * this.#state.liveBytes) this.#compact();
         else if (this.#staleSince !== undefined && Date.now() - this.#staleSince >= this.#staleDelay()) this.#compact();
         return result;
       } finally {
@@ -247,9 +268,11 @@ export class FileBackend implements TokenBackend {
     this.#offset += end;
   }
 
-  #append(entry: Entry): void {
+  /** One write of all the lines; the state learns them only once they are all in the file. */
+  #append(entries: readonly Entry[]): void {
     const fd = this.#fd!;
-    const bytes = Buffer.from(encodeEntry(entry), 'utf8');
+    const lines = entries.map((entry) => Buffer.from(encodeEntry(entry), 'utf8'));
+    const bytes = lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines);
     try {
       for (let written = 0; written < bytes.length; ) {
         written += writeSync(fd, bytes, written, bytes.length - written, this.#offset + written);
@@ -263,8 +286,8 @@ export class FileBackend implements TokenBackend {
       throw error;
     }
     this.#offset += bytes.length;
-    this.#lines += 1;
-    this.#state.apply(entry, bytes.length);
+    this.#lines += entries.length;
+    for (const [i, entry] of entries.entries()) this.#state.apply(entry, (lines[i] as Buffer).length);
   }
 
   /** How long a stale secret may stay in the file: see STALE_SECRET_MS. */

@@ -117,6 +117,11 @@ export class MemoryBackend implements TokenBackend {
     return 'inserted';
   }
 
+  /** One turn for the whole batch, each record checked (against the earlier ones too) as `insert` checks it. */
+  insertMany(records: readonly StoredToken[]): InsertResult[] {
+    return records.map((record) => this.insert(record));
+  }
+
   update(record: StoredToken, expectedVersion: number): UpdateResult {
     if (this.#data.byId.get(record.id)?.version !== expectedVersion) return 'stale';
     if (this.#data.collides(uniqueKeysOf(record), record.id)) return 'duplicate';

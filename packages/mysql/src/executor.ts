@@ -92,7 +92,21 @@ export class Executor {
    * back); `idempotent` statements are also retried once on a broken connection (a pooled
    * connection may have died with a server restart).
    */
-  async execute<T>(deadline: Deadline, sql: string, values: Params, idempotent: boolean): Promise<T> {
+  execute<T>(deadline: Deadline, sql: string, values: Params, idempotent: boolean): Promise<T> {
+    return this.#retrying<T>(deadline, sql, values, idempotent);
+  }
+
+  /**
+   * One statement on the text protocol (COM_QUERY), with the same retries as `execute`: for SQL
+   * whose values are literals already (see batch-insert.ts). Nothing is prepared, so statements of
+   * any shape never pile up in the per-connection statement cache (or in the server's
+   * max_prepared_stmt_count, shared by all its clients).
+   */
+  query<T>(deadline: Deadline, sql: string, idempotent: boolean): Promise<T> {
+    return this.#retrying<T>(deadline, sql, undefined, idempotent);
+  }
+
+  async #retrying<T>(deadline: Deadline, sql: string, values: Params | undefined, idempotent: boolean): Promise<T> {
     let brokenRetries = idempotent ? 1 : 0;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -111,7 +125,7 @@ export class Executor {
   }
 
   /** One statement on a connection checked out for it; the connection goes back (or is destroyed) before the caller hears. */
-  #once(deadline: Deadline, sql: string, values: Params): Promise<unknown> {
+  #once(deadline: Deadline, sql: string, values: Params | undefined): Promise<unknown> {
     const pool = this.#callbackPool;
     if (!pool) return this.#onceWithPromises(deadline, sql, values);
     deadline.check();
@@ -134,7 +148,9 @@ export class Executor {
           }
         };
         try {
-          connection.execute({ sql, timeout: remaining, rowsAsArray: false, supportBigNumbers: true }, values, done);
+          const options = { sql, timeout: remaining, rowsAsArray: false, supportBigNumbers: true };
+          if (values) connection.execute(options, values, done);
+          else connection.query(options, done);
         } catch (failure) {
           // mysql2 refuses some values synchronously (e.g. undefined): the connection is fine.
           connection.release();
@@ -144,10 +160,12 @@ export class Executor {
     });
   }
 
-  async #onceWithPromises(deadline: Deadline, sql: string, values: Params): Promise<unknown> {
+  async #onceWithPromises(deadline: Deadline, sql: string, values: Params | undefined): Promise<unknown> {
     const connection = await this.acquire(deadline);
     try {
-      const [result] = await connection.execute(statement(sql, deadline), values);
+      const [result] = values
+        ? await connection.execute(statement(sql, deadline), values)
+        : await connection.query(statement(sql, deadline));
       this.giveBack(connection);
       return result;
     } catch (error) {

@@ -27,6 +27,8 @@ export interface Queries {
   getById: string;
   findByKey: Record<LookupKind, string>;
   insert: string;
+  /** The multi-row insert without its rows: `... VALUES ` (see batch-insert.ts, which appends them as literals). */
+  insertRows: string;
   update: string;
   /** The CALL of the one-round-trip save procedure. */
   save: string;
@@ -43,6 +45,7 @@ export function queriesFor(table: string): Queries {
     getById: `SELECT ${READ_COLUMNS} FROM ${t} WHERE id = ?`,
     findByKey: { user: findBy('user'), access: findBy('access'), refresh: findBy('refresh'), grant: findBy('grant') },
     insert: `INSERT INTO ${t} (${WRITE_COLUMNS.join(', ')}) VALUES (${WRITE_COLUMNS.map(() => '?').join(', ')})`,
+    insertRows: `INSERT INTO ${t} (${WRITE_COLUMNS.join(', ')}) VALUES `,
     update: `UPDATE ${t} SET ${updated.map((column) => `${column} = ?`).join(', ')} WHERE id = ? AND version = ?`,
     save: callStatement(table),
     delete: `DELETE FROM ${t} WHERE id = ?`,

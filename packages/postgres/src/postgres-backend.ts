@@ -3,10 +3,11 @@ import type { InsertResult, LookupKey, SaveOutcome, SavePlan, StoredToken, Token
 import { applySavePlan, BackendFailure, hashKey, LOOKUP_FIELD } from '@tokens/core';
 import { describePostgresError, sqlStateOf, toBackendFailure, UNDEFINED_TABLE, UNIQUE_VIOLATION } from './errors.js';
 import { type Connections, type Deadline, Executor } from './executor.js';
+import { batchParameters, insertManyStatement, insertResults } from './insert-many.js';
 import { fromRow, writeValues } from './rows.js';
 import { CURRENT, fitsOneStatement, isUpsert, SaveStatements, WRITTEN } from './save-statement.js';
 import { setUpSchema } from './setup.js';
-import { type Statements, statementsFor } from './statements.js';
+import { type Statement, type Statements, statementsFor } from './statements.js';
 
 export interface PostgresBackendOptions {
   /** The PostgreSQL schema holding the tables. */
@@ -30,6 +31,7 @@ export class PostgresBackend implements TokenBackend {
   readonly #executor: Executor;
   readonly #statements: Statements;
   readonly #saves: SaveStatements;
+  readonly #insertMany: Statement;
   #schemaReady: Promise<void> | undefined;
   #schemaSetUp = false;
 
@@ -41,6 +43,7 @@ export class PostgresBackend implements TokenBackend {
     this.#executor = new Executor(connections, options.operationTimeoutMs);
     this.#statements = statementsFor(options.schema, options.namespace);
     this.#saves = new SaveStatements(options.schema, options.namespace);
+    this.#insertMany = insertManyStatement(options.schema, options.namespace);
   }
 
   getById(id: string): Promise<StoredToken | null> {
@@ -63,6 +66,18 @@ export class PostgresBackend implements TokenBackend {
     return this.#run(async (deadline) => {
       const result = await this.#executor.execute(deadline, this.#statements.insert, writeValues(record), false);
       return result.rowCount === 1 ? 'inserted' : 'duplicate';
+    });
+  }
+
+  /**
+   * The batch is one autocommit statement (see insert-many.ts): one round trip, one commit, and
+   * all or nothing. Not retried on a broken connection: rows that landed would come back as duplicates.
+   */
+  insertMany(records: readonly StoredToken[]): Promise<InsertResult[]> {
+    if (records.length === 0) return Promise.resolve([]);
+    return this.#run(async (deadline) => {
+      const { rows } = await this.#executor.execute(deadline, this.#insertMany, batchParameters(records), false);
+      return insertResults(records, rows);
     });
   }
 

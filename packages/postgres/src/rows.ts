@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { BackendFailure, hashedUniqueKeysOf, type StoredToken } from '@tokens/core';
 
-export type SqlValue = Buffer | string | number | null;
+/** A parameter; an array travels as a PostgreSQL array literal (insert-many.ts sends one per column). */
+export type SqlValue = Buffer | string | number | null | SqlValue[];
 
 /** A row of READ_COLUMNS as PostgreSQL's text format sends it (no pg type parsers involved). */
 export type TokenRow = (string | null)[];

@@ -86,7 +86,8 @@ async function isCurrent(run: Run, schema: string, table: string): Promise<boole
   return version === SCHEMA_VERSION;
 }
 
-const COLUMN_TYPES: Record<(typeof WRITE_COLUMNS)[number], string> = {
+/** The columns' types as format_type names them (also the element types of insert-many.ts's arrays). */
+export const COLUMN_TYPES: Record<(typeof WRITE_COLUMNS)[number], string> = {
   id: 'bytea',
   version: 'integer',
   user_key: 'character varying(43)',

@@ -1,6 +1,6 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { BackendFailure, TokenStoreError } from '@tokens/core';
-import { Cluster, type Redis } from 'ioredis';
+import { TokenStoreError } from '@tokens/core';
+import type { Cluster, Redis } from 'ioredis';
+import { writeAll } from './pipeline.js';
 
 /**
  * `durability` option of `createRedisStore`: after every write, `WAIT replicas timeoutMs` on the
@@ -41,13 +41,7 @@ export function checkDurability(value: unknown, operationTimeoutMs: number): Dur
  * Runs the script defined on `client` as `name` (`keysAndArgs` as for the defined command: the key
  * count first) and `WAIT`s for the replicas in one pipeline on the master that runs it. When
  * `wrote(result)` (the script changed something) and fewer replicas acknowledged, fails with
- * UNAVAILABLE. The script's result otherwise.
- *
- * Why not the defined command inside a pipeline: on NOSCRIPT ioredis re-sends it outside the
- * pipeline, after the WAIT, which would then confirm nothing; and a Cluster pipeline in which a
- * write succeeded (WAIT counts as one) is never retried on MOVED/ASK. So redirections are followed
- * here: only when the script did not run (MOVED, ASK, TRYAGAIN, CLUSTERDOWN, NOSCRIPT), a bounded
- * number of times (ioredis' own bounds: 16 redirections, 100 ms between retries).
+ * UNAVAILABLE. The script's result otherwise. Redirections are followed: see `writeAll`.
  */
 export async function writeDurably(
   client: Redis | Cluster,
@@ -56,89 +50,7 @@ export async function writeDurably(
   keysAndArgs: readonly (string | number)[],
   wrote: (result: unknown) => boolean,
 ): Promise<unknown> {
-  const script = scriptOf(client, name);
-  let target: Redis | Cluster = client;
-  let asking = false;
-  let sendText = false;
-  for (let attempt = 1; ; attempt++) {
-    const pipeline = target.pipeline();
-    if (asking) pipeline.asking();
-    if (sendText) pipeline.eval(script.lua, ...(keysAndArgs as [number, ...(string | number)[]]));
-    else pipeline.evalsha(script.sha, ...(keysAndArgs as [number, ...(string | number)[]]));
-    pipeline.wait(durability.replicas, durability.timeoutMs);
-    const replies = (await pipeline.exec()) ?? [];
-    const [scriptReply, waitReply] = replies.slice(asking ? 1 : 0);
-    const [error, result] = scriptReply ?? [new Error('no reply to the write script')];
-    if (!error) {
-      if (!wrote(result)) return result;
-      const [waitError, acknowledged] = waitReply ?? [new Error('no reply to WAIT')];
-      if (waitError) throw waitError;
-      if (Number(acknowledged) < durability.replicas) throw unconfirmed(durability, Number(acknowledged));
-      return result;
-    }
-    const redirect = redirectionOf(error);
-    if (!redirect || attempt >= MAX_ATTEMPTS) throw error;
-    asking = false;
-    target = client;
-    if (redirect.kind === 'NOSCRIPT') {
-      sendText = true;
-      continue;
-    }
-    if (client instanceof Cluster) {
-      if (redirect.kind === 'MOVED') await refreshSlots(client);
-      if (redirect.kind === 'ASK') {
-        const node = nodeAt(client, redirect.address);
-        if (node) {
-          target = node;
-          asking = true;
-          // The target has never seen the script on this connection, perhaps.
-          sendText = true;
-          continue;
-        }
-        await refreshSlots(client);
-      }
-    }
-    if (redirect.kind === 'TRYAGAIN' || redirect.kind === 'CLUSTERDOWN') await delay(RETRY_DELAY_MS);
-  }
-}
-
-const MAX_ATTEMPTS = 16;
-const RETRY_DELAY_MS = 100;
-
-function unconfirmed(durability: Durability, acknowledged: number): BackendFailure {
-  return new BackendFailure(
-    'UNAVAILABLE',
-    `the write landed on the Redis master but was not confirmed by ${durability.replicas} replica(s) within ` +
-      `${durability.timeoutMs} ms (${acknowledged} acknowledged): whether it survives a failover is unknown; saving again is safe`,
-  );
-}
-
-type Redirect = { kind: 'MOVED' | 'ASK'; address: string } | { kind: 'TRYAGAIN' | 'CLUSTERDOWN' | 'NOSCRIPT' };
-
-/** Errors that mean the script did not run at all, so sending it again cannot apply it twice. */
-function redirectionOf(error: unknown): Redirect | undefined {
-  const message = error instanceof Error ? error.message : '';
-  const redirect = /^(MOVED|ASK) \d+ (\S+)/.exec(message);
-  if (redirect) return { kind: redirect[1] as 'MOVED' | 'ASK', address: redirect[2] as string };
-  const word = /^(TRYAGAIN|CLUSTERDOWN|NOSCRIPT)\b/.exec(message)?.[1];
-  return word ? { kind: word as 'TRYAGAIN' | 'CLUSTERDOWN' | 'NOSCRIPT' } : undefined;
-}
-
-/** The connection ioredis itself keeps to that node (`nodes()` hands out the pool's clients). */
-function nodeAt(cluster: Cluster, address: string): Redis | undefined {
-  return cluster.nodes('master').find(({ options }) => `${options.host}:${options.port}` === address);
-}
-
-function refreshSlots(cluster: Cluster): Promise<void> {
-  // A failed refresh leaves the old map: the next attempt's redirection says so.
-  return new Promise((resolve) => cluster.refreshSlotsCache(() => resolve()));
-}
-
-/** The Lua and SHA of a script `defineCommand` added (ioredis keeps them in `scriptsSet`). */
-function scriptOf(client: Redis | Cluster, name: string): { lua: string; sha: string } {
-  const script = (client as unknown as { scriptsSet?: Record<string, { lua: string; sha: string }> }).scriptsSet?.[name];
-  if (!script) throw new BackendFailure('UNAVAILABLE', `the Redis script ${name} is not defined on this client`);
-  return script;
+  return (await writeAll(client, durability, name, [keysAndArgs], wrote))[0];
 }
 
 function isPositiveInteger(value: unknown): value is number {

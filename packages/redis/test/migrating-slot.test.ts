@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { startRedisCluster } from '@tokens/test-servers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeySpace, RedisBackend } from '../src/index.js';
@@ -59,6 +60,56 @@ describe.skipIf(!cluster || cluster.external)('redis cluster: scripts on a migra
       from.disconnect();
       to.disconnect();
       await backend.clear();
+      client.disconnect();
+    }
+  });
+
+  // A new record's keys exist on neither node: the source answers ASK, the importing node TRYAGAIN
+  // (a multi-key script needs all its keys there). The batch retries (bounded) until the slot is moved.
+  it('a batch sent while its slot migrates is retried through ASK, TRYAGAIN and MOVED, and lands once on the new master', async () => {
+    if (!cluster) return;
+    const namespace = `migb_${randomBytes(5).toString('hex')}`;
+    const keys = new KeySpace(namespace);
+    const client = new Cluster(cluster.nodes);
+    const backend = new RedisBackend(client, { namespace, owned: false, operationTimeoutMs: 5_000 });
+    const record = (n: number) => ({
+      id: `tok-${n}`,
+      version: 1,
+      userSignature: `user-${n}@example.com`,
+      clientId: 'client',
+      clientSecret: null,
+      redirectUrl: null,
+      grantToken: null,
+      refreshToken: `rt-${n}`,
+      accessToken: `at-${n}`,
+      expiryTime: 1,
+      apiDomain: null,
+    });
+    // The ids set exists, then moves: every new record's script then has all its keys elsewhere.
+    expect(await backend.insert(record(0))).toBe('inserted');
+    const slot = await cluster.keySlot(keys.ids);
+    const masters = (await cluster.topology()).filter((node) => node.role === 'master');
+    const source = masters.find((node) => node.slots.includes(slot))!;
+    const target = masters.find((node) => node.id !== source.id)!;
+    const [from, to] = [new Redis(source.port, source.host), new Redis(target.port, target.host)];
+    try {
+      await to.cluster('SETSLOT', slot, 'IMPORTING', source.id);
+      await from.cluster('SETSLOT', slot, 'MIGRATING', target.id);
+      const moved = (await from.cluster('GETKEYSINSLOT', slot, 100)) as string[];
+      await from.migrate(target.host, target.port, '', 0, 5_000, 'KEYS', ...moved);
+      const batch = Array.from({ length: 50 }, (_, i) => record(i + 1));
+      const inserting = backend.insertMany([...batch, { ...record(99), userSignature: 'user-0@example.com' }]);
+      await delay(400);
+      for (const node of [to, from]) await node.cluster('SETSLOT', slot, 'NODE', target.id);
+      expect(await inserting).toEqual([...batch.map(() => 'inserted'), 'duplicate']);
+      expect(await from.cluster('COUNTKEYSINSLOT', slot)).toBe(0);
+      const listed = await backend.list();
+      expect(listed.map((token) => token.id).sort()).toEqual(['tok-0', ...batch.map((token) => token.id)].sort());
+      expect(await backend.findByKey({ kind: 'access', value: 'at-50' })).toEqual(record(50));
+    } finally {
+      await backend.clear().catch(() => {});
+      from.disconnect();
+      to.disconnect();
       client.disconnect();
     }
   });

@@ -26,6 +26,7 @@ export class SqliteBackend implements TokenBackend {
   readonly #statements: Statements;
   readonly #closeDatabase: boolean;
   readonly #saveTransaction: { immediate(plan: SavePlan): SaveOutcome };
+  readonly #insertTransaction: { immediate(records: readonly StoredToken[]): InsertResult[] };
   readonly #patches: PatchStatements;
 
   /** Creates or migrates the namespace's table; throws if the database cannot be used. */
@@ -41,6 +42,10 @@ export class SqliteBackend implements TokenBackend {
     // between, and a busy database waits (busy timeout) instead of failing the upgrade to a write.
     this.#patches = new PatchStatements(db, this.namespace);
     this.#saveTransaction = db.transaction((plan: SavePlan) => applySavePlanWith(plan, this)) as never;
+    // A batch is one IMMEDIATE transaction (one write lock, one commit) of the insert statement.
+    // A unique violation fails only its own statement (SQLite's default ON CONFLICT ABORT undoes
+    // that statement and keeps the transaction open), so `insert` catching it per record is enough.
+    this.#insertTransaction = db.transaction((records: readonly StoredToken[]) => records.map((record) => this.insert(record))) as never;
   }
 
   getById(id: string): StoredToken | null {
@@ -61,6 +66,11 @@ export class SqliteBackend implements TokenBackend {
       if (isUniqueViolation(error)) return 'duplicate';
       throw error;
     }
+  }
+
+  /** The whole batch in one transaction: one commit; any other error rolls back the whole batch. */
+  insertMany(records: readonly StoredToken[]): InsertResult[] {
+    return this.#insertTransaction.immediate(records);
   }
 
   update(record: StoredToken, expectedVersion: number, previous?: StoredToken): UpdateResult {

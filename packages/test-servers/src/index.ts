@@ -2,6 +2,7 @@ export { type CountingProxy, startCountingProxy } from './counting-proxy.js';
 export { deadlineToken, expectUnavailableWithinBound, type SlowServerCheck, timedFailure } from './deadline-check.js';
 export { expectUnavailableWhileDown, untilAnswers } from './faults.js';
 export { startFerretDb } from './ferretdb.js';
+export { describeInsertTokens, type InsertTokensTarget } from './insert-tokens-harness.js';
 export { startMariaDb } from './mariadb.js';
 export { startMoto } from './moto.js';
 export { startPostgres } from './postgres.js';

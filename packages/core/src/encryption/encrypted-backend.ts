@@ -50,9 +50,17 @@ export class EncryptedBackend implements TokenBackend {
       this.#ring = ring;
     }
     if (inner.describeError) this.describeError = (error) => inner.describeError?.(error);
+    // A batch is encrypted record by record and sent as one; a migrating store (allowPlaintext)
+    // must look for a plain holder of each record first, so it inserts one by one.
+    const insertMany = inner.insertMany?.bind(inner);
+    if (insertMany && !this.allowPlaintext) {
+      this.insertMany = (records) =>
+        this.#withRing((ring) => insertMany(records.map((record) => encodeRecord(ring, this.namespace, record, undefined, this.#cache))));
+    }
   }
 
   describeError?: TokenBackend['describeError'];
+  insertMany?: TokenBackend['insertMany'];
 
   get backend(): string {
     return this.inner.backend;

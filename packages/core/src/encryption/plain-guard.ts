@@ -62,6 +62,13 @@ export function guardPlainBackend(inner: TokenBackend): TokenBackend {
       });
     };
   }
+  const insertMany = inner.insertMany?.bind(inner);
+  if (insertMany) {
+    guarded.insertMany = (records) => {
+      for (const record of records) refuseReserved(record);
+      return insertMany(records);
+    };
+  }
   if (inner.describeError) guarded.describeError = (error) => inner.describeError?.(error);
   return guarded;
 }

@@ -8,7 +8,7 @@ const MAX_CACHED = 256;
 
 /**
  * The refresh of a stored token as one UPDATE ... RETURNING: the plan's fields (and the hashed key
- * columns of key fields among them) are set on the row found by the id or the lookup key, only if it is not
+ * columns of key fields among them) are set on the row found by the lookup key, only if it is not
  * sealed, is at the expected version when one is given, and would change. A row back means the
  * save is done; none means one of those did not hold (or there is no such row), and the caller
  * runs the plan in a transaction, which tells the cases apart.
@@ -25,16 +25,11 @@ export class PatchStatements {
     this.#select = `id, version, ${DATA_FIELDS.map((field) => `${FIELD_COLUMNS[field]} AS ${field}`).join(', ')}`;
   }
 
-  /**
-   * By id when the plan has one (the id is looked up first, and a row found by it is the target
-   * whatever the key says), else by key. No row back: the transaction decides.
-   */
+  /** Only for plans without an id (the lookup is by key): the rest go through the transaction. */
   run(plan: SavePlan): StoredToken | undefined {
     const key = plan.key;
-    const by: LookupKind | 'id' | undefined = plan.id !== undefined ? 'id' : key?.kind;
-    if (by === undefined) return undefined;
-    const lookup = plan.id ?? hashKey((key as NonNullable<typeof key>).value);
-    const params: Record<string, string | number | null> = { lookup, sealed: plan.sealedPrefix };
+    if (!key || plan.id !== undefined) return undefined;
+    const params: Record<string, string | number | null> = { lookup: hashKey(key.value), sealed: plan.sealedPrefix };
     for (const field of plan.fields) {
       const value = plan.set[field] as string | number | null;
       params[field] = value;
@@ -42,10 +37,10 @@ export class PatchStatements {
       if (kind) params[`${kind}Key`] = typeof value === 'string' && value !== '' ? hashKey(value) : null;
     }
     if (plan.expectedVersion !== undefined) params.expectedVersion = plan.expectedVersion;
-    return this.#statement(by, plan.fields, plan.expectedVersion !== undefined).get(params) as StoredToken | undefined;
+    return this.#statement(key.kind, plan.fields, plan.expectedVersion !== undefined).get(params) as StoredToken | undefined;
   }
 
-  #statement(kind: LookupKind | 'id', fields: readonly DataField[], versioned: boolean): BetterSqlite3.Statement {
+  #statement(kind: LookupKind, fields: readonly DataField[], versioned: boolean): BetterSqlite3.Statement {
     const shape = `${kind}:${versioned ? 'v' : ''}:${fields.join(',')}`;
     let statement = this.#cache.get(shape);
     if (!statement) {
@@ -56,7 +51,7 @@ export class PatchStatements {
     return statement;
   }
 
-  #sql(kind: LookupKind | 'id', fields: readonly DataField[], versioned: boolean): string {
+  #sql(kind: LookupKind, fields: readonly DataField[], versioned: boolean): string {
     const sets = ['version = version + 1'];
     const same: string[] = [];
     for (const field of fields) {
@@ -66,7 +61,7 @@ export class PatchStatements {
       if (keyKind) sets.push(`${KEY_COLUMNS[keyKind]} = @${keyKind}Key`);
     }
     const conditions = [
-      `${kind === 'id' ? 'id' : KEY_COLUMNS[kind]} = @lookup`,
+      `${KEY_COLUMNS[kind]} = @lookup`,
       "substr(coalesce(client_secret, ''), 1, length(@sealed)) <> @sealed",
       `NOT (${same.join(' AND ')})`,
     ];

@@ -19,8 +19,9 @@ export function canInsertTokens(store: TokenStore): store is TokenStore & Insert
 
 /**
  * Inserts new tokens in batches: per batch, one transaction, multi-row statement or pipeline on
- * the backends that have one (sqlite, file, memory, mysql, postgres, redis), one insert per token
- * on the others. For imports and copies into a store that does not hold them yet: a token whose
+ * the backends that have one (sqlite, file, memory, mysql, postgres, redis; dynamodb: one
+ * TransactWriteItems per ~25 tokens), one insert per token on the others. `operationTimeoutMs`
+ * bounds each batch of up to 1,000 as one operation: pass smaller calls to a slow backend. For imports and copies into a store that does not hold them yet: a token whose
  * id or a unique key (user, access, refresh or grant token) is taken, in the store or by an
  * earlier token of the same call, is not written and gets `null` (save it with `saveToken` to
  * merge it into the stored one). Every token is checked before its batch is written; a token is

@@ -1,29 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { isTokenStoreError } from '@tokens/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDynamoDbStore } from '../src/index.js';
-import { deleteNamespaces, freshNamespace, rawItems, TABLE, useServer } from './servers.js';
+import { countingClient, deleteNamespaces, freshNamespace, rawItems, TABLE, useServer } from './servers.js';
 
 const test = await useServer();
 const used: string[] = [];
 
-/** A client that records the name of every command sent through it (once per send, SDK retries aside). */
-function countingClient(): { client: DynamoDBClient; sent: string[] } {
-  const client = new DynamoDBClient({ ...test!.config });
-  const sent: string[] = [];
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      sent.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
-  return { client, sent };
-}
-
 /** A store on a counting client whose table is already set up, so counts show steady-state calls. */
 async function countedStore() {
-  const { client, sent } = countingClient();
+  const { client, sent } = countingClient(test!.config);
   const store = createDynamoDbStore({ client, table: TABLE, namespace: freshNamespace('calls', used) });
   await store.findTokenById('warm-up');
   sent.length = 0;
@@ -36,7 +21,7 @@ describe.skipIf(!test)('dynamodb call counts (moto or TOKENS_TEST_AWS=1)', () =>
   });
 
   it('the first operation describes the table once; a missing table is created and waited for', async () => {
-    const { client, sent } = countingClient();
+    const { client, sent } = countingClient(test!.config);
     const table = `calls_${Date.now().toString(36)}`;
     await using store = createDynamoDbStore({ client, table, namespace: 'tokens' });
     await store.findTokenById('x');
@@ -51,7 +36,7 @@ describe.skipIf(!test)('dynamodb call counts (moto or TOKENS_TEST_AWS=1)', () =>
 
   it('createTable: false makes no table calls at all', async () => {
     await (await countedStore()).store.close(); // the table exists
-    const { client, sent } = countingClient();
+    const { client, sent } = countingClient(test!.config);
     await using store = createDynamoDbStore({ client, table: TABLE, createTable: false, namespace: freshNamespace('calls', used) });
     await store.findTokenById('x');
     expect(sent).toEqual(['GetItem']);

@@ -33,6 +33,20 @@ export async function useServer(): Promise<TestServer | null> {
   return { server, config, raw };
 }
 
+/** A client that records the name of every command sent through it (once per send, SDK retries aside). */
+export function countingClient(config: AwsClientConfig): { client: DynamoDBClient; sent: string[] } {
+  const client = new DynamoDBClient({ ...config });
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      sent.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+  return { client, sent };
+}
+
 export function freshNamespace(prefix: string, used?: string[]): string {
   const namespace = `${prefix}_${randomBytes(6).toString('hex')}`;
   used?.push(namespace);

@@ -23,9 +23,7 @@ describe.skipIf(!test)('dynamodb: several processes and instances racing', () =>
     await warm.findTokenById('warm-up');
     // One save in flight per process; all four race on the same items, so a save may retry many times.
     const storeOptions = { ...test!.config, table: TABLE, namespace, operationTimeoutMs: 60_000, maxSaveAttempts: 1_000 };
-    const expected = await runRacingSavers(
-      Array.from({ length: WORKERS }, (_, worker) => ({ module: OPEN_STORE, storeOptions, worker, users: USERS, saves: SAVES, lanes: 1 })),
-    );
+    const expected = await runRacingSavers({ processes: WORKERS, module: OPEN_STORE, storeOptions, users: USERS, saves: SAVES, lanes: 1 });
     expect(expected.size).toBe(USERS);
     expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);
 

@@ -29,17 +29,15 @@ describe.skipIf(!server)('mysql: two store instances racing', () => {
     const namespace = freshNamespace();
     tables.push(namespace);
     const storeOptions = { ...connectionOptions(server), namespace, poolSize: 4 };
-    const expected = await runRacingSavers(
-      Array.from({ length: WORKERS }, (_, worker) => ({
-        module: OPEN_STORE,
-        storeOptions,
-        worker,
-        users: USERS,
-        saves: SAVES,
-        lanes: LANES,
-        warmUp: 'getTokens',
-      })),
-    );
+    const expected = await runRacingSavers({
+      processes: WORKERS,
+      module: OPEN_STORE,
+      storeOptions,
+      users: USERS,
+      saves: SAVES,
+      lanes: LANES,
+      warmUp: 'getTokens',
+    });
     expect(expected.size).toBe(USERS);
     expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);
     expect(await rawRows(server, namespace)).toHaveLength(USERS);

@@ -30,17 +30,15 @@ describe.skipIf(!server)('postgres: instances racing', () => {
   it('4 processes × 200 racing saves over 50 users: exactly 50 records, every save counted in the versions', async () => {
     const namespace = table();
     const storeOptions = { url: server.url, namespace, poolSize: 4 };
-    const expected = await runRacingSavers(
-      Array.from({ length: WORKERS }, (_, worker) => ({
-        module: OPEN_STORE,
-        storeOptions,
-        worker,
-        users: USERS,
-        saves: SAVES,
-        lanes: LANES,
-        warmUp: 'getTokens',
-      })),
-    );
+    const expected = await runRacingSavers({
+      processes: WORKERS,
+      module: OPEN_STORE,
+      storeOptions,
+      users: USERS,
+      saves: SAVES,
+      lanes: LANES,
+      warmUp: 'getTokens',
+    });
     expect(expected.size).toBe(USERS);
     expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);
 

@@ -25,18 +25,16 @@ describe.skipIf(!cluster)('redis spread layout: processes racing', () => {
     const namespace = `spr_${randomBytes(5).toString('hex')}`;
     const started = Date.now();
     const storeOptions = { cluster: { nodes: cluster.nodes }, namespace, layout: 'spread', operationTimeoutMs: 20_000 };
-    const expected = await runRacingSavers(
-      Array.from({ length: WORKERS }, (_, worker) => ({
-        module: OPEN_STORE,
-        storeOptions,
-        worker,
-        users: USERS,
-        saves: SAVES,
-        lanes: LANES,
-        // Connected (slots known) before the race starts.
-        warmUp: 'findToken',
-      })),
-    );
+    const expected = await runRacingSavers({
+      processes: WORKERS,
+      module: OPEN_STORE,
+      storeOptions,
+      users: USERS,
+      saves: SAVES,
+      lanes: LANES,
+      // Connected (slots known) before the race starts.
+      warmUp: 'findToken',
+    });
     console.log(`spread race: ${WORKERS * SAVES} saves in ${Date.now() - started} ms`);
     expect(expected.size).toBe(USERS);
     expect([...expected.values()].reduce((sum, count) => sum + count, 0)).toBe(WORKERS * SAVES);

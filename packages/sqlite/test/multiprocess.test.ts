@@ -13,9 +13,7 @@ it('4 processes saving 200 times each over 50 shared users: 50 records, no lost 
   const file = join(tempDir(), 'shared.db');
   const storeOptions = { path: file };
   // One save in flight per process: several writers on one file.
-  const expected = await runRacingSavers(
-    Array.from({ length: WORKERS }, (_, worker) => ({ module: OPEN_STORE, storeOptions, worker, users: USERS, saves: SAVES, lanes: 1 })),
-  );
+  const expected = await runRacingSavers({ processes: WORKERS, module: OPEN_STORE, storeOptions, users: USERS, saves: SAVES, lanes: 1 });
   expect(expected.size).toBe(USERS);
 
   const store = createSqliteStore({ path: file });

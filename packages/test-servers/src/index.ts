@@ -6,7 +6,7 @@ export { describeInsertTokens, type InsertTokensTarget } from './insert-tokens-h
 export { startMariaDb } from './mariadb.js';
 export { startMoto } from './moto.js';
 export { startPostgres } from './postgres.js';
-export { type RacingSaverConfig, runRacingSavers } from './racing-savers.js';
+export { type RacingSaverConfig, type RacingSaversRun, runRacingSavers } from './racing-savers.js';
 export { startRedis } from './redis.js';
 export { startRedisCluster } from './redis-cluster.js';
 export { describeRefreshConformance, type RefreshHarnessTarget } from './refresh-harness.js';

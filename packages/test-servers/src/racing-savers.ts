@@ -23,12 +23,18 @@ export interface RacingSaverConfig {
   warmUp?: 'getTokens' | 'findToken';
 }
 
+/** A race: `processes` savers, numbered 0…, each with the rest of the config. */
+export interface RacingSaversRun extends Omit<RacingSaverConfig, 'worker'> {
+  processes: number;
+}
+
 /**
  * Runs saver child processes that race on one store: each opens its store, prints `ready`, waits for
  * `go` on stdin (so all start together), saves, and prints one JSON line of saves per user. Resolves
  * with the saves per user over all children; every child must exit 0.
  */
-export async function runRacingSavers(configs: readonly RacingSaverConfig[]): Promise<Map<string, number>> {
+export async function runRacingSavers({ processes, ...shared }: RacingSaversRun): Promise<Map<string, number>> {
+  const configs: RacingSaverConfig[] = Array.from({ length: processes }, (_, worker) => ({ ...shared, worker }));
   const children = configs.map((config) => {
     const child = spawn(process.execPath, [CHILD, JSON.stringify(config)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let output = '';
